@@ -1,0 +1,5 @@
+"""harness: pytest framework for testing multi-turn LLM conversations."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,59 @@
+"""Every error the harness raises on purpose.
+
+User errors (scenario files, provider files, CLI arguments) carry a location so they print
+as ``path:line:col: cause`` with no Python traceback.
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base class of every error raised by harness."""
+
+
+class LocatedError(HarnessError):
+    """An error in a user file, printed as ``path:line:col: cause``."""
+
+    def __init__(self, cause: str, *, path: str, line: int = 0, col: int = 0) -> None:
+        self.cause = cause
+        self.path = path
+        self.line = line
+        self.col = col
+        super().__init__(f"{path}:{line}:{col}: {cause}")
+
+
+class ScenarioError(LocatedError):
+    """A scenario file is malformed or invalid."""
+
+
+class ProviderConfigError(LocatedError):
+    """The providers file is malformed or invalid."""
+
+
+class ConfigError(HarnessError):
+    """A harness option or environment setting is wrong or missing."""
+
+
+class RecordingMissError(HarnessError):
+    """Replay found no recording for a request."""
+
+
+class RecordingCorruptError(HarnessError):
+    """A recording file cannot be read back."""
+
+
+class SecretLeakError(HarnessError):
+    """A secret would have been written to disk."""
+
+
+class StreamContractError(HarnessError):
+    """A streamed reply broke the streaming protocol."""
+
+    def __init__(self, cause: str, *, chunk_index: int) -> None:
+        self.cause = cause
+        self.chunk_index = chunk_index
+        super().__init__(f"stream contract: chunk {chunk_index}: {cause}")
+
+
+class ExpectationError(HarnessError):
+    """A step's expectation did not hold."""
