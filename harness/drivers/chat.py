@@ -1,0 +1,170 @@
+"""Drive a scenario through ``client.chat.completions.create``, step by step.
+
+What goes on the wire is exactly what the scenario says: ``model``, ``messages``, ``stream`` only
+when the step sets it, ``tools`` when the scenario declares them, and ``params`` verbatim.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageToolCall
+
+from ..assemble import ChatAssembler
+from ..errors import ExpectationError, HarnessError, ScenarioError
+from ..matrix import Case
+from ..scenario import Step
+from ..transcript import Exchange, ProviderError, StepResult
+
+
+class ChatDriver:
+    """Runs one case's steps, carrying the conversation history from step to step."""
+
+    def __init__(self, *, client: openai.OpenAI, case: Case) -> None:
+        self.client = client
+        self.case = case
+        self.scenario = case.scenario
+        self.history: list[dict[str, Any]] = [dict(m) for m in self.scenario.messages]
+
+    def steps(self, *, on_step: Callable[[int], None] | None = None) -> Iterator[StepResult]:
+        """Run the steps in order, yielding each result as soon as it is known."""
+        for index, step in enumerate(self.scenario.steps):
+            if on_step is not None:
+                on_step(index)
+            yield self.run_step(index, step)
+
+    def run_step(self, index: int, step: Step) -> StepResult:
+        """Send one step, playing scripted tool results until the model stops calling tools."""
+        start = len(self.history)
+        sent: list[dict[str, Any]] = []
+        if step.user is not None:
+            sent.append({"role": "user", "content": self._content(step.user, index)})
+        self.history.extend(sent)
+        exchanges: list[Exchange] = []
+        tool_messages: list[dict[str, Any]] = []
+        calls_seen = 0
+        for _round in range(self.scenario.max_tool_rounds + 1):
+            exchange = self._send(step, tuple(sent))
+            exchanges.append(exchange)
+            calls = exchange.tool_calls
+            if exchange.error is not None or not calls or step.tool_results is None:
+                break
+            if len(exchanges) > self.scenario.max_tool_rounds:
+                raise ExpectationError(
+                    f"the model still calls tools after max_tool_rounds="
+                    f"{self.scenario.max_tool_rounds}"
+                )
+            self.history.append(assistant_message(exchange.reply))
+            sent = [self._tool_result(step, call, calls_seen + i) for i, call in enumerate(calls)]
+            calls_seen += len(calls)
+            tool_messages.extend(sent)
+            self.history.extend(sent)
+        final = exchanges[-1]
+        if final.error is not None:
+            del self.history[start:]  # a failed turn is not part of the conversation
+        else:
+            self.history.append(assistant_message(final.reply))
+        return StepResult(index=index, exchanges=tuple(exchanges), tool_results=tuple(tool_messages))
+
+    def _send(self, step: Step, sent: tuple[dict[str, Any], ...]) -> Exchange:
+        stream = self.case.stream_for(step.stream)
+        kwargs: dict[str, Any] = {"model": self.case.column.model, "messages": list(self.history)}
+        if stream is not None:
+            kwargs["stream"] = stream
+        extra: dict[str, Any] = {}
+        if self.scenario.tools is not None:
+            extra["tools"] = self.scenario.tools
+        extra.update(step.params)
+        if extra:
+            kwargs["extra_body"] = extra
+        try:
+            result = self.client.chat.completions.create(**kwargs)
+            if stream:
+                assembler = ChatAssembler(check=self.scenario.stream_checks)
+                for chunk in result:
+                    assembler.feed(chunk)
+                reply = assembler.result()
+            else:
+                reply = result
+        except openai.APIConnectionError as exc:
+            if isinstance(exc.__cause__, HarnessError):
+                raise exc.__cause__ from None
+            raise
+        except openai.APIStatusError as exc:
+            error = ProviderError(
+                kind=type(exc).__name__, message=exc.message, status=exc.status_code, body=exc.body
+            )
+            return Exchange(sent=sent, streamed=stream, error=error)
+        except openai.APIError as exc:  # an error event inside a stream
+            error = ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
+            return Exchange(sent=sent, streamed=stream, error=error)
+        return Exchange(sent=sent, streamed=stream, reply=reply)
+
+    def _content(self, user: str | list[dict[str, Any]], index: int) -> Any:
+        if isinstance(user, str):
+            return user
+        return [self._part(part, index) for part in user]
+
+    def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
+        if "image" not in part:
+            return dict(part)
+        path = Path(self.scenario.base_dir) / str(part["image"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ScenarioError(
+                f"step {index + 1}: cannot read image {part['image']!r} ({exc.strerror})",
+                path=self.scenario.path,
+                line=self.scenario.step_line(index),
+            ) from None
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        detail = {"detail": part["detail"]} if "detail" in part else {}
+        return {"type": "image_url", "image_url": {"url": url, **detail}}
+
+    def _tool_result(
+        self, step: Step, call: ChatCompletionMessageToolCall, position: int
+    ) -> dict[str, Any]:
+        results = step.tool_results
+        name = call.function.name if call.function else "?"
+        if isinstance(results, dict):
+            if name not in results:
+                raise ExpectationError(
+                    f"the model called tool {name!r} but tool_results has only: "
+                    f"{', '.join(results) or 'nothing'}"
+                )
+            value = results[name]
+        else:
+            assert results is not None
+            if position >= len(results):
+                raise ExpectationError(
+                    f"the model made tool call #{position + 1} ({name!r}) but tool_results "
+                    f"lists {len(results)}"
+                )
+            value = results[position]
+        content = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return {"role": "tool", "tool_call_id": call.id, "content": content}
+
+
+def assistant_message(reply: ChatCompletion | None) -> dict[str, Any]:
+    """The history entry for a reply: role, content, and tool_calls when there are any."""
+    assert reply is not None and reply.choices, "a reply without choices"
+    message = reply.choices[0].message
+    out: dict[str, Any] = {"role": "assistant", "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.function.name, "arguments": call.function.arguments},
+            }
+            for call in message.tool_calls
+            if call.type == "function"
+        ]
+    return out

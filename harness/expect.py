@@ -1,0 +1,126 @@
+"""Checking a step's expectations against its result."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .scenario import Expectation
+from .transcript import StepResult
+
+# Each check returns None when it holds, or a one-line reason.
+Check = Callable[[Any, StepResult], str | None]
+
+
+def _contains(value: str, result: StepResult) -> str | None:
+    return None if value in result.text else f"the reply does not contain {value!r}"
+
+
+def _icontains(value: str, result: StepResult) -> str | None:
+    ok = value.casefold() in result.text.casefold()
+    return None if ok else f"the reply does not contain {value!r} (ignoring case)"
+
+
+def _not_contains(value: str, result: StepResult) -> str | None:
+    return None if value not in result.text else f"the reply contains {value!r}"
+
+
+def _regex(value: str, result: StepResult) -> str | None:
+    return None if re.search(value, result.text) else f"the reply does not match /{value}/"
+
+
+def _equals(value: str, result: StepResult) -> str | None:
+    return None if result.text == value else f"the reply is not exactly {value!r}"
+
+
+def _finish_reason(value: str, result: StepResult) -> str | None:
+    actual = result.finish_reason
+    return None if actual == value else f"finish_reason is {actual!r}, not {value!r}"
+
+
+def _error(value: Any, result: StepResult) -> str | None:
+    error = result.error
+    if error is None:
+        return "expected a provider error, got a reply"
+    if value.status is not None and error.status != value.status:
+        return f"expected HTTP {value.status}, got {error.describe()}"
+    if value.message is not None:
+        haystack = f"{error.message} {json.dumps(error.body, default=str)}"
+        if value.message.casefold() not in haystack.casefold():
+            return f"the error does not mention {value.message!r}: {error.describe()}"
+    return None
+
+
+def _tool_call(value: Any, result: StepResult) -> str | None:
+    calls = result.tool_calls
+    named = [c for c in calls if c.function and c.function.name == value.name]
+    if not named:
+        made = ", ".join(c.function.name for c in calls if c.function) or "none"
+        return f"no call to tool {value.name!r} (calls made: {made})"
+    if value.arguments is None:
+        return None
+    for call in named:
+        try:
+            arguments = json.loads(call.function.arguments or "null")
+        except ValueError:
+            continue
+        if is_subset(value.arguments, arguments):
+            return None
+    got = "; ".join(c.function.arguments for c in named)
+    return f"tool {value.name!r} was called with {got}, not with {json.dumps(value.arguments)}"
+
+
+def _no_tool_call(value: Any, result: StepResult) -> str | None:
+    calls = result.tool_calls
+    names = ", ".join(c.function.name for c in calls if c.function)
+    return None if not calls else f"the model called tools: {names}"
+
+
+CHECKS: dict[str, Check] = {
+    "contains": _contains,
+    "icontains": _icontains,
+    "not_contains": _not_contains,
+    "regex": _regex,
+    "equals": _equals,
+    "finish_reason": _finish_reason,
+    "error": _error,
+    "tool_call": _tool_call,
+    "no_tool_call": _no_tool_call,
+}
+
+
+def is_subset(expected: Any, actual: Any) -> bool:
+    """Whether ``expected`` is a JSON subset of ``actual`` (mappings may have extra keys)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and is_subset(value, actual[key]) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(is_subset(e, a) for e, a in zip(expected, actual, strict=True))
+        )
+    return bool(expected == actual and type(expected) is type(actual)) or (
+        isinstance(expected, int | float)
+        and isinstance(actual, int | float)
+        and not isinstance(expected, bool)
+        and not isinstance(actual, bool)
+        and expected == actual
+    )
+
+
+def failed(expectation: Expectation, result: StepResult) -> str | None:
+    """The reason ``expectation`` fails on ``result``, or None when it holds.
+
+    A step that ended in an unexpected provider error fails every expectation but ``error``.
+    """
+    kind = expectation.kind
+    if result.error is not None and kind != "error":
+        return f"the provider answered with an error: {result.error.describe()}"
+    check = CHECKS.get(kind)
+    if check is None:  # checked elsewhere (e.g. same_as_nonstream, by the runner)
+        return None
+    return check(expectation.value, result)

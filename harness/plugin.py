@@ -1,0 +1,84 @@
+"""The pytest plugin: thin hooks that hand off to :class:`~harness.session.HarnessSession`.
+
+Settings are exposed as overridable fixtures (``harness_settings``, ``harness_runner``); their
+precedence is documented in :mod:`harness.config`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import Settings
+from .matrix import Case
+from .runner import Runner
+from .session import HarnessSession
+
+_KEY = pytest.StashKey[HarnessSession]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "harness: LLM conversation scenarios")
+    group.addoption(
+        "--harness-record-mode",
+        choices=["replay", "record-missing", "rewrite", "live"],
+        help="replay (default): only from recordings; record-missing: record what is missing; "
+        "rewrite: record everything again; live: call providers, record nothing",
+    )
+    group.addoption("--harness-providers", metavar="PATH", help="providers file")
+    group.addoption("--harness-recordings", metavar="DIR", help="recordings folder")
+    group.addoption(
+        "--harness-models",
+        metavar="PATTERNS",
+        help="comma-separated provider/model globs narrowing the matrix, e.g. openai/gpt-4o,local/*",
+    )
+    for name, help_text in [
+        ("harness_record_mode", "default record mode"),
+        ("harness_providers", "providers file (relative to rootdir)"),
+        ("harness_recordings", "recordings folder (relative to rootdir)"),
+        ("harness_models", "comma-separated provider/model globs narrowing the matrix"),
+    ]:
+        parser.addini(name, help_text, default="")
+    parser.addini(
+        "harness_scenario_dirs",
+        "folders (relative to rootdir) whose *.yaml/*.yml files are scenario files",
+        type="linelist",
+        default=["scenarios"],
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_KEY] = HarnessSession(config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    return parent.config.stash[_KEY].collect_file(file_path, parent)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    metafunc.config.stash[_KEY].parametrize(metafunc)
+
+
+@pytest.fixture(scope="session")
+def harness_settings(pytestconfig: pytest.Config) -> Settings:
+    """The resolved harness settings; override this fixture to change them in code."""
+    return pytestconfig.stash[_KEY].settings
+
+
+@pytest.fixture(scope="session")
+def harness_runner(harness_settings: Settings) -> Iterator[Runner]:
+    """The runner that owns the SDK clients for this session (or this xdist worker)."""
+    runner = Runner(settings=harness_settings)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def harness_run(
+    harness_runner: Runner, request: pytest.FixtureRequest
+) -> Callable[[Case], Any]:
+    """Runs a case and turns harness failures into clean pytest failures."""
+    return request.config.stash[_KEY].runner_for(harness_runner, request)

@@ -1,0 +1,199 @@
+"""The recording format: one request and its response, as the llama-stack/OGX recorder writes it.
+
+```
+{"test_id": ..., "request": {"method", "url", "headers", "body", "endpoint", "model"},
+ "response": {"body": [{"__type__", "__data__"}, ...] | {"__type__", "__data__"},
+              "is_streaming": bool, "status_code": int (only when not 200)},
+ "id_normalization_mapping": {}}
+```
+``__type__`` is informative only: it is never imported; replay serves ``__data__`` as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .errors import RecordingCorruptError
+
+# Informative type names for the objects the SDK would build (never imported on replay).
+_TYPES_BY_OBJECT = {
+    "chat.completion.chunk": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk",
+    "chat.completion": "openai.types.chat.chat_completion.ChatCompletion",
+    "response": "openai.types.responses.response.Response",
+    "conversation": "openai.types.conversations.conversation.Conversation",
+    "conversation.deleted": "openai.types.conversations.conversation_deleted_resource."
+    "ConversationDeletedResource",
+    "model": "openai.types.model.Model",
+}
+_ROUTE_WORD = re.compile(r"^[a-z]+$")
+
+
+def type_name(data: Any) -> str:
+    """The ``__type__`` written for a response object or stream event."""
+    if isinstance(data, dict):
+        obj = data.get("object")
+        if isinstance(obj, str) and obj in _TYPES_BY_OBJECT:
+            return _TYPES_BY_OBJECT[obj]
+        kind = data.get("type")
+        if isinstance(kind, str) and kind.startswith("response."):
+            return "openai.types.responses.response_stream_event.ResponseStreamEvent"
+        if "error" in data or "detail" in data:
+            return "error"
+    return "json"
+
+
+def canonical_json(value: Any) -> str:
+    """Key-sorted, compact JSON: the form request bodies are compared and hashed in."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """What identifies a recording: provider, method, endpoint (+ query) and canonical body."""
+
+    provider: str
+    method: str
+    endpoint: str
+    body: Any
+    query: str = ""
+
+    @cached_property
+    def digest(self) -> str:
+        """16 hex digits of SHA-256 over the canonical key."""
+        text = canonical_json([self.provider, self.method, self.endpoint, self.query, self.body])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def route(self) -> str:
+        """The endpoint's fixed words (ids dropped), e.g. ``chat-completions``."""
+        words = [w for w in self.endpoint.split("/") if _ROUTE_WORD.match(w) and w != "v1"]
+        return "-".join(words) or "root"
+
+    @property
+    def filename(self) -> str:
+        """``<route>-<digest>.json``; the file lives under ``recordings/<provider>/``."""
+        return f"{self.route}-{self.digest}.json"
+
+    def describe(self) -> str:
+        """``POST /v1/chat/completions`` (with its query)."""
+        return f"{self.method} {self.endpoint}{'?' + self.query if self.query else ''}"
+
+
+def canonical_query(url: str) -> str:
+    """The URL's query string with parameters sorted."""
+    return urlencode(sorted(parse_qsl(urlsplit(url).query, keep_blank_values=True)))
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recorded request/response pair."""
+
+    test_id: str
+    method: str
+    url: str
+    endpoint: str
+    request_body: Any
+    response_body: Any
+    is_streaming: bool
+    status_code: int = 200
+    request_headers: dict[str, str] = field(default_factory=dict)
+    id_normalization_mapping: dict[str, str] = field(default_factory=dict)
+
+    def key(self, provider: str) -> RequestKey:
+        """The lookup key this recording answers for ``provider``."""
+        return RequestKey(
+            provider=provider,
+            method=self.method,
+            endpoint=self.endpoint,
+            body=self.request_body,
+            query=canonical_query(self.url),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document, in the seed format."""
+        model = self.request_body.get("model") if isinstance(self.request_body, dict) else None
+        response: dict[str, Any] = {"body": self.response_body, "is_streaming": self.is_streaming}
+        if self.status_code != 200:
+            response["status_code"] = self.status_code
+        return {
+            "test_id": self.test_id,
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": dict(self.request_headers),
+                "body": self.request_body,
+                "endpoint": self.endpoint,
+                "model": model,
+            },
+            "response": response,
+            "id_normalization_mapping": dict(self.id_normalization_mapping),
+        }
+
+    def to_json(self) -> str:
+        """Pretty JSON with a trailing newline: recordings are committed and read in diffs."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str) -> Recording:
+        """Parse a recording document; anything off raises :class:`RecordingCorruptError`."""
+        try:
+            request = data["request"]
+            response = data["response"]
+            body = response["body"]
+            streaming = bool(response.get("is_streaming", isinstance(body, list)))
+            _check_body(body, streaming)
+            return cls(
+                test_id=str(data.get("test_id", "")),
+                method=str(request["method"]).upper(),
+                url=str(request.get("url", "")),
+                endpoint=str(request["endpoint"]),
+                request_body=request.get("body"),
+                response_body=body,
+                is_streaming=streaming,
+                status_code=int(response.get("status_code", 200)),
+                request_headers=dict(request.get("headers") or {}),
+                id_normalization_mapping=dict(data.get("id_normalization_mapping") or {}),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise RecordingCorruptError(
+                f"{source}: not a valid recording ({type(exc).__name__}: {exc}); "
+                "run `harness recordings verify`"
+            ) from None
+
+    def response_content(self) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and the bytes the provider sent (SSE framing for streams)."""
+        if not self.is_streaming:
+            data = self.response_body.get("__data__")
+            payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+            return self.status_code, {"content-type": "application/json"}, payload.encode()
+        parts: list[str] = []
+        chat = False
+        for item in self.response_body:
+            data = item["__data__"]
+            event = data.get("type") if isinstance(data, dict) else None
+            chat = chat or (isinstance(data, dict) and data.get("object") == "chat.completion.chunk")
+            head = f"event: {event}\n" if isinstance(event, str) and not chat else ""
+            parts.append(f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n")
+        if chat:
+            parts.append("data: [DONE]\n\n")
+        return self.status_code, {"content-type": "text/event-stream"}, "".join(parts).encode()
+
+
+def _check_body(body: Any, streaming: bool) -> None:
+    items = body if streaming else [body]
+    if not isinstance(items, list):
+        raise TypeError("a streamed response body must be a list of chunks")
+    for item in items:
+        if not isinstance(item, dict) or "__data__" not in item:
+            raise TypeError("each response object needs '__type__' and '__data__'")
+
+
+def wrap(data: Any) -> dict[str, Any]:
+    """``{"__type__", "__data__"}`` for one response object or event."""
+    return {"__type__": type_name(data), "__data__": data}

@@ -1,0 +1,151 @@
+"""Running cases: one OpenAI client per provider, wired to record/replay transports."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import openai
+
+from ._http import httpx
+from .config import RecordMode, Settings
+from .drivers.chat import ChatDriver
+from .errors import ConfigError, ExpectationError
+from .expect import failed
+from .matrix import Case
+from .providers import Provider
+from .store import RecordingStore
+from .transcript import StepResult
+from .transport import CallContext, RecordingTransport, ReplayTransport
+
+REPLAY_API_KEY = "harness-replay-no-key"
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Everything one case produced."""
+
+    case: Case
+    steps: tuple[StepResult, ...]
+
+
+class Runner:
+    """Runs cases against their providers under one set of :class:`Settings`."""
+
+    def __init__(self, *, settings: Settings, env: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.env = os.environ if env is None else env
+        self.store = RecordingStore(root=settings.recordings_dir)
+        self._clients: dict[str, tuple[openai.OpenAI, CallContext]] = {}
+
+    def client_for(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
+        """The (cached) SDK client for ``provider`` and the context its transport reads."""
+        if provider.id not in self._clients:
+            self._clients[provider.id] = self._make_client(provider)
+        return self._clients[provider.id]
+
+    def close(self) -> None:
+        """Close every client (and so its transport)."""
+        for client, _context in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def _make_client(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
+        mode = self.settings.record_mode
+        context = CallContext()
+        common = {"store": self.store, "provider": provider.id, "base_url": provider.base_url}
+        transport: httpx.BaseTransport
+        if mode is RecordMode.REPLAY:
+            transport = ReplayTransport(context=context, **common)  # type: ignore[arg-type]
+        elif mode is RecordMode.LIVE:
+            transport = httpx.HTTPTransport()
+        else:
+            transport = RecordingTransport(
+                context=context,
+                inner=httpx.HTTPTransport(),
+                replay_first=mode is RecordMode.RECORD_MISSING,
+                **common,  # type: ignore[arg-type]
+            )
+        client = openai.OpenAI(
+            base_url=provider.base_url,
+            api_key=self._api_key(provider),
+            http_client=openai.DefaultHttpxClient(transport=transport),
+            # Replay answers instantly and deterministically: a retry would only hide a miss.
+            max_retries=0 if mode is RecordMode.REPLAY else 2,
+        )
+        return client, context
+
+    def _api_key(self, provider: Provider) -> str:
+        if not self.settings.record_mode.reaches_network:
+            return REPLAY_API_KEY
+        if provider.api_key_env is None:
+            return "none"
+        key = self.env.get(provider.api_key_env)
+        if not key:
+            raise ConfigError(
+                f"record mode {self.settings.record_mode.value!r} needs an API key for provider "
+                f"{provider.id!r}: set the environment variable {provider.api_key_env}"
+            )
+        return key
+
+    def run(self, case: Case, *, test_id: str) -> Transcript:
+        """Run every step of ``case``; a failed expectation raises :class:`ExpectationError`."""
+        client, context = self.client_for(case.column.provider)
+        scenario = case.scenario
+        context.test_id = test_id
+        context.record_hint = (
+            f"pytest {shlex.quote(test_id)} --harness-record-mode=record-missing"
+            + (f"  (needs {case.column.provider.api_key_env})" if case.column.provider.api_key_env else "")
+        )
+        results: list[StepResult] = []
+
+        def on_step(index: int) -> None:
+            context.where = (
+                f"{scenario.path}:{scenario.step_line(index)}: {scenario.id} [{case.id}], "
+                f"step {index + 1}"
+            )
+
+        driver = ChatDriver(client=client, case=case)
+        for result in driver.steps(on_step=on_step):
+            results.append(result)
+            self.check(case, result)
+        return Transcript(case=case, steps=tuple(results))
+
+    def check(self, case: Case, result: StepResult) -> None:
+        """Raise :class:`ExpectationError` for the step's first failing expectation."""
+        scenario = case.scenario
+        step = scenario.steps[result.index]
+        for number, expectation in enumerate(step.expect):
+            reason = failed(expectation, result)
+            if reason is not None:
+                raise ExpectationError(
+                    failure_message(case, result, reason=reason, expectation=number)
+                )
+        if result.error is not None and not any(e.kind == "error" for e in step.expect):
+            raise ExpectationError(
+                failure_message(
+                    case, result, reason=f"provider error: {result.error.describe()}"
+                )
+            )
+
+
+def failure_message(
+    case: Case, result: StepResult, *, reason: str, expectation: int | None = None
+) -> str:
+    """The multi-line report of a failed step: where, what was expected, what came back."""
+    scenario = case.scenario
+    step = scenario.steps[result.index]
+    lines = [
+        f"{scenario.path}:{scenario.step_line(result.index)}: scenario {scenario.id!r} "
+        f"[{case.id}], step {result.index + 1}: {reason}"
+    ]
+    if expectation is not None:
+        line = scenario.expect_line(result.index, expectation)
+        lines.append(f"  expectation ({scenario.path}:{line}): {step.expect[expectation].describe()}")
+    if result.reply is not None:
+        lines.append(f"  reply (finish_reason={result.finish_reason}): {result.text!r}")
+        for call in result.tool_calls:
+            lines.append(f"  tool call: {call.function.name}({call.function.arguments})")
+    return "\n".join(lines)

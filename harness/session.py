@@ -1,0 +1,93 @@
+"""The pytest-facing session: settings, the matrix, collection and running of cases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+import pytest
+
+from .collect import SCENARIO_ATTR, ScenarioModule, display_path
+from .config import Settings, resolve_settings
+from .errors import ConfigError, HarnessError, LocatedError
+from .matrix import Case, Column, cases_for, columns, select_columns
+from .providers import load_providers
+from .runner import Runner, Transcript
+from .scenario import Scenario
+
+
+class HarnessSession:
+    """Per-run state behind the plugin's hooks."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.rootdir = config.rootpath
+        try:
+            self.settings: Settings = resolve_settings(
+                option=lambda name: config.getoption(f"harness_{name}", None),
+                ini=lambda name: str(config.getini(f"harness_{name}")),
+                env=os.environ,
+                rootdir=self.rootdir,
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.scenario_dirs = [
+            (self.rootdir / d).resolve() for d in config.getini("harness_scenario_dirs")
+        ]
+
+    @cached_property
+    def matrix(self) -> list[Column]:
+        """The columns of this run (providers file narrowed by ``--harness-models``)."""
+        path = self.settings.providers_path
+        providers = load_providers(path, display=display_path(path, self.rootdir))
+        return select_columns(columns(providers), self.settings.models)
+
+    def collect_file(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        """A :class:`ScenarioModule` for YAML files in scenario folders or named on the CLI."""
+        if path.suffix not in (".yaml", ".yml"):
+            return None
+        resolved = path.resolve()
+        inside = any(resolved.is_relative_to(d) for d in self.scenario_dirs)
+        if not inside and not parent.session.isinitpath(path):
+            return None
+        return ScenarioModule.from_parent(parent, path=path)  # type: ignore[no-any-return]
+
+    def parametrize(self, metafunc: pytest.Metafunc) -> None:
+        """Parametrize a scenario's test function with its cases (columns x stream variants)."""
+        scenario: Scenario | None = getattr(metafunc.function, SCENARIO_ATTR, None)
+        if scenario is None:
+            return
+        try:
+            cases = cases_for(scenario, self.matrix)
+        except LocatedError as exc:
+            raise pytest.Collector.CollectError(str(exc)) from None
+        params = [
+            pytest.param(
+                case,
+                id=case.id,
+                marks=[pytest.mark.skip(reason=case.skip_reason)] if case.skip_reason else [],
+            )
+            for case in cases
+        ]
+        if not params:
+            reason = f"no matrix column matches scenario {scenario.id!r}"
+            if scenario.models:
+                reason += f" (models: {', '.join(scenario.models)})"
+            params = [pytest.param(None, id="no-columns", marks=pytest.mark.skip(reason=reason))]
+        metafunc.parametrize("harness_case", params)
+
+    def runner_for(
+        self, runner: Runner, request: pytest.FixtureRequest
+    ) -> Callable[[Case], Transcript]:
+        """The callable a scenario test uses to run its case."""
+
+        def run(case: Case) -> Transcript:
+            try:
+                return runner.run(case, test_id=request.node.nodeid)
+            except HarnessError as exc:
+                message = str(exc)
+            # Fail outside the except block so the report shows no chained exception.
+            pytest.fail(message, pytrace=False)
+
+        return run

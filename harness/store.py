@@ -1,0 +1,92 @@
+"""The recordings folder: ``<root>/<provider>/<route>-<digest>.json``, one file per request.
+
+A lookup is a single path computed from the request, so start-up and replay cost do not grow
+with the number of recordings; only a miss scans the folder, to explain itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import RecordingCorruptError
+from .jsondiff import diff_paths
+from .recording import Recording, RequestKey
+
+
+class RecordingStore:
+    """Reads and atomically writes recordings under one root folder."""
+
+    def __init__(self, *, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, key: RequestKey) -> Path:
+        """Where the recording for ``key`` lives (whether or not it exists)."""
+        return self.root / key.provider / key.filename
+
+    def load(self, key: RequestKey) -> Recording | None:
+        """The recording for ``key``, or None when there is none."""
+        return self.read(self.path_for(key))
+
+    def read(self, path: Path) -> Recording | None:
+        """Read one file (None if absent); a broken file raises :class:`RecordingCorruptError`."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RecordingCorruptError(
+                f"{path}: cannot read recording ({exc}); run `harness recordings verify`"
+            ) from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise RecordingCorruptError(
+                f"{path}: corrupt or truncated recording ({exc}); run `harness recordings verify`"
+            ) from None
+        return Recording.from_dict(data, source=str(path))
+
+    def save(self, recording: Recording, *, provider: str) -> Path:
+        """Write atomically: a unique temp file in the same folder, then rename over the target."""
+        path = self.path_for(recording.key(provider))
+        write_atomic(path, recording.to_json())
+        return path
+
+    def files(self, provider: str | None = None) -> Iterator[Path]:
+        """Every recording file (of one provider, if given), sorted."""
+        base = self.root / provider if provider else self.root
+        pattern = "*.json" if provider else "*/*.json"
+        yield from sorted(base.glob(pattern))
+
+    def nearest(self, key: RequestKey) -> tuple[Path, list[str]] | None:
+        """The recorded request closest to ``key`` for the same provider and route, with its diff."""
+        best: tuple[int, Path, list[str]] | None = None
+        for path in (self.root / key.provider).glob(f"{key.route}-*.json"):
+            try:
+                recording = self.read(path)
+            except RecordingCorruptError:
+                continue
+            if recording is None or recording.method != key.method:
+                continue
+            changes = diff_paths(recording.request_body, key.body)
+            if best is None or len(changes) < best[0]:
+                best = (len(changes), path, changes)
+        return None if best is None else (best[1], best[2])
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the whole new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,178 @@
+"""Record and replay as httpx transports, plugged into the SDK through ``http_client=``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._http import httpx
+from .errors import ConfigError, RecordingMissError
+from .recording import Recording, RequestKey, canonical_query, wrap
+from .store import RecordingStore
+
+
+@dataclass
+class CallContext:
+    """What the current test is, for ``test_id`` in recordings and for miss messages.
+
+    Mutable on purpose: one per client, updated by the driver before each step.
+    """
+
+    test_id: str = ""
+    where: str = ""
+    record_hint: str = ""
+
+
+class _KeyedTransport(httpx.BaseTransport):
+    """Shared part of record and replay: turning a request into its :class:`RequestKey`."""
+
+    def __init__(self, *, store: RecordingStore, provider: str, base_url: str, context: CallContext):
+        self.store = store
+        self.provider = provider
+        self.base_path = urlsplit(base_url).path.rstrip("/")
+        self.context = context
+
+    def key_for(self, request: httpx.Request) -> RequestKey:
+        """The lookup key of ``request``; the endpoint is its path relative to the base URL."""
+        path = request.url.path
+        if self.base_path and path.startswith(self.base_path):
+            path = path[len(self.base_path) :]
+        content = request.read()
+        body: Any = json.loads(content) if content else None
+        return RequestKey(
+            provider=self.provider,
+            method=request.method,
+            endpoint="/v1" + path,
+            body=body,
+            query=canonical_query(str(request.url)),
+        )
+
+    def replay(self, request: httpx.Request, recording: Recording) -> httpx.Response:
+        status, headers, content = recording.response_content()
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class ReplayTransport(_KeyedTransport):
+    """Answers only from recordings; a request with none raises :class:`RecordingMissError`."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        key = self.key_for(request)
+        recording = self.store.load(key)
+        if recording is None:
+            raise RecordingMissError(self.miss_message(key))
+        return self.replay(request, recording)
+
+    def miss_message(self, key: RequestKey) -> str:
+        """Where the miss happened, the nearest recording and its diff, and how to record."""
+        lines = [f"no recording for {key.describe()} on provider {key.provider!r}"]
+        if self.context.where:
+            lines.append(f"  at: {self.context.where}")
+        nearest = self.store.nearest(key)
+        if nearest is None:
+            where = shown(self.store.root / key.provider)
+            lines.append(f"  no recordings for this route in {where}")
+        else:
+            path, changes = nearest
+            lines.append(f"  nearest recording: {shown(path)}")
+            lines.extend(f"    {change}" for change in changes[:8])
+            if len(changes) > 8:
+                lines.append(f"    ... and {len(changes) - 8} more differences")
+        lines.append(f"  expected file: {shown(self.store.path_for(key))}")
+        if self.context.record_hint:
+            lines.append(f"  to record it: {self.context.record_hint}")
+        return "\n".join(lines)
+
+
+class RecordingTransport(_KeyedTransport):
+    """Sends requests to the provider through ``inner`` and writes each exchange to the store.
+
+    With ``replay_first`` (``record-missing``) a request that has a recording is answered from it.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: RecordingStore,
+        provider: str,
+        base_url: str,
+        context: CallContext,
+        inner: httpx.BaseTransport,
+        replay_first: bool,
+    ) -> None:
+        super().__init__(store=store, provider=provider, base_url=base_url, context=context)
+        self.inner = inner
+        self.replay_first = replay_first
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        key = self.key_for(request)
+        if self.replay_first:
+            recording = self.store.load(key)
+            if recording is not None:
+                return self.replay(request, recording)
+        try:
+            response = self.inner.handle_request(request)
+            content = response.read()
+        except httpx.TransportError as exc:
+            raise ConfigError(
+                f"cannot reach provider {self.provider!r} at {request.url} while recording "
+                f"({type(exc).__name__}: {exc}); nothing was written"
+            ) from None
+        finally:
+            if "response" in locals():
+                response.close()
+        streaming = response.headers.get("content-type", "").startswith("text/event-stream")
+        recording = Recording(
+            test_id=self.context.test_id,
+            method=key.method,
+            url=str(request.url),
+            endpoint=key.endpoint,
+            request_body=key.body,
+            response_body=_response_body(content, streaming=streaming),
+            is_streaming=streaming,
+            status_code=response.status_code,
+        )
+        self.store.save(recording, provider=self.provider)
+        return self.replay(request, recording)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when inside it: shorter in messages."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _response_body(content: bytes, *, streaming: bool) -> Any:
+    text = content.decode("utf-8", errors="replace")
+    if streaming:
+        return [wrap(event) for event in parse_sse(text)]
+    try:
+        return wrap(json.loads(text))
+    except ValueError:
+        return {"__type__": "text", "__data__": text}
+
+
+def parse_sse(text: str) -> list[Any]:
+    """The JSON payloads of a server-sent-event stream, in order (``[DONE]`` dropped)."""
+    events: list[Any] = []
+    data: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if not line:
+            if data:
+                payload = "\n".join(data)
+                data = []
+                if payload.strip() != "[DONE]":
+                    try:
+                        events.append(json.loads(payload))
+                    except ValueError:
+                        events.append(payload)
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+    return events
