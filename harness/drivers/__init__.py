@@ -1,0 +1,1 @@
+"""Drivers: one per API a scenario can drive (chat completions for now)."""
