@@ -52,9 +52,7 @@ def _provider_from(test_id: str) -> str | None:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     store = RecordingStore(root=Path(args.recordings))
-    copied = import_recordings(
-        [Path(p) for p in args.paths], store=store, provider=args.provider
-    )
+    copied = import_recordings([Path(p) for p in args.paths], store=store, provider=args.provider)
     for source, dest in copied:
         print(f"{source} -> {dest}")
     print(f"imported {len(copied)} recording{'s' if len(copied) != 1 else ''}")

@@ -81,5 +81,7 @@ def cases_for(scenario: Scenario, matrix: Sequence[Column]) -> list[Case]:
             if missing
             else None
         )
-        out.extend(Case(scenario=scenario, column=column, variant=v, skip_reason=reason) for v in variants)
+        out.extend(
+            Case(scenario=scenario, column=column, variant=v, skip_reason=reason) for v in variants
+        )
     return out

@@ -33,7 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--harness-models",
         metavar="PATTERNS",
-        help="comma-separated provider/model globs narrowing the matrix, e.g. openai/gpt-4o,local/*",
+        help="comma-separated provider/model globs narrowing the matrix (openai/gpt-4o,local/*)",
     )
     for name, help_text in [
         ("harness_record_mode", "default record mode"),
@@ -77,8 +77,6 @@ def harness_runner(harness_settings: Settings) -> Iterator[Runner]:
 
 
 @pytest.fixture
-def harness_run(
-    harness_runner: Runner, request: pytest.FixtureRequest
-) -> Callable[[Case], Any]:
+def harness_run(harness_runner: Runner, request: pytest.FixtureRequest) -> Callable[[Case], Any]:
     """Runs a case and turns harness failures into clean pytest failures."""
     return request.config.stash[_KEY].runner_for(harness_runner, request)

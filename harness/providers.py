@@ -64,7 +64,9 @@ def load_providers(path: Path, *, display: str | None = None) -> list[Provider]:
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = tuple(p for p in error["loc"] if isinstance(p, int) or _present(data, p))
-        line, col = locate(data, loc) if error["type"] == "extra_forbidden" else value_pos(data, loc)
+        line, col = (
+            locate(data, loc) if error["type"] == "extra_forbidden" else value_pos(data, loc)
+        )
         where = ".".join(str(p) for p in loc)
         raise ProviderConfigError(
             f"{where}: {error['msg']}" if where else str(error["msg"]),

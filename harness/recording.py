@@ -177,7 +177,9 @@ class Recording:
         for item in self.response_body:
             data = item["__data__"]
             event = data.get("type") if isinstance(data, dict) else None
-            chat = chat or (isinstance(data, dict) and data.get("object") == "chat.completion.chunk")
+            chat = chat or (
+                isinstance(data, dict) and data.get("object") == "chat.completion.chunk"
+            )
             head = f"event: {event}\n" if isinstance(event, str) and not chat else ""
             parts.append(f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n")
         if chat:

@@ -97,7 +97,11 @@ class Runner:
         context.test_id = test_id
         context.record_hint = (
             f"pytest {shlex.quote(test_id)} --harness-record-mode=record-missing"
-            + (f"  (needs {case.column.provider.api_key_env})" if case.column.provider.api_key_env else "")
+            + (
+                f"  (needs {case.column.provider.api_key_env})"
+                if case.column.provider.api_key_env
+                else ""
+            )
         )
         results: list[StepResult] = []
 
@@ -125,9 +129,7 @@ class Runner:
                 )
         if result.error is not None and not any(e.kind == "error" for e in step.expect):
             raise ExpectationError(
-                failure_message(
-                    case, result, reason=f"provider error: {result.error.describe()}"
-                )
+                failure_message(case, result, reason=f"provider error: {result.error.describe()}")
             )
 
 
@@ -143,7 +145,9 @@ def failure_message(
     ]
     if expectation is not None:
         line = scenario.expect_line(result.index, expectation)
-        lines.append(f"  expectation ({scenario.path}:{line}): {step.expect[expectation].describe()}")
+        lines.append(
+            f"  expectation ({scenario.path}:{line}): {step.expect[expectation].describe()}"
+        )
     if result.reply is not None:
         lines.append(f"  reply (finish_reason={result.finish_reason}): {result.text!r}")
         for call in result.tool_calls:

@@ -214,7 +214,7 @@ def _expected(error: Any) -> str:
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    """Drop the parts of a pydantic location that name union members, not data keys."""
+    """The part of a pydantic location that names data: union-member tags are dropped."""
     out: list[int | str] = []
     node = data
     for part in loc:
@@ -222,18 +222,19 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not out:
-            pass
+        elif isinstance(node, dict) and isinstance(part, str) and _is_field_name(part):
+            node = None  # a missing or unknown key: keep it for the message, stop there
         else:
-            if isinstance(node, dict) and isinstance(part, str) and _is_field_name(part):
-                out.append(part)  # a missing or unknown key: keep it for the message
-            continue
+            continue  # e.g. 'str', 'list[dict[str,any]]', "literal['both']"
         out.append(part)
     return tuple(out)
 
 
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
+
+
 def _is_field_name(part: str) -> bool:
-    return re.fullmatch(r"[a-z_]+", part) is not None and part not in {"str", "list", "dict"}
+    return re.fullmatch(r"[a-z_]+", part) is not None and part not in _TYPE_TAGS
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -277,5 +278,7 @@ def _cause(error: Any, loc: tuple[int | str, ...]) -> str:
         return f"missing required key {loc[-1] if loc else 'scenarios'!r}{where}"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        message = "use letters, digits, '.', '_' or '-' (no spaces), starting with a letter or digit"
+        message = (
+            "use letters, digits, '.', '_' or '-' (no spaces), starting with a letter or digit"
+        )
     return f"{where}: {message}" if where else message

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+
 import pytest
 
 from .collect import SCENARIO_ATTR, ScenarioModule, display_path

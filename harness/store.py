@@ -62,7 +62,7 @@ class RecordingStore:
         yield from sorted(base.glob(pattern))
 
     def nearest(self, key: RequestKey) -> tuple[Path, list[str]] | None:
-        """The recorded request closest to ``key`` for the same provider and route, with its diff."""
+        """The closest recorded request for the same provider and route, with its diff."""
         best: tuple[int, Path, list[str]] | None = None
         for path in (self.root / key.provider).glob(f"{key.route}-*.json"):
             try:

@@ -38,10 +38,15 @@ class Exchange:
 
     @property
     def tool_calls(self) -> list[ChatCompletionMessageToolCall]:
-        """The tool calls of the first choice, if any."""
+        """The function tool calls of the first choice, if any."""
         if self.reply is None or not self.reply.choices:
             return []
-        return list(self.reply.choices[0].message.tool_calls or [])
+        calls = self.reply.choices[0].message.tool_calls or []
+        # Newer SDKs also know "custom" tool calls; scenarios script function tools only.
+        function_calls: list[ChatCompletionMessageToolCall] = [
+            c for c in calls if c.type == "function"
+        ]
+        return function_calls
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ class CallContext:
 class _KeyedTransport(httpx.BaseTransport):
     """Shared part of record and replay: turning a request into its :class:`RequestKey`."""
 
-    def __init__(self, *, store: RecordingStore, provider: str, base_url: str, context: CallContext):
+    def __init__(
+        self, *, store: RecordingStore, provider: str, base_url: str, context: CallContext
+    ):
         self.store = store
         self.provider = provider
         self.base_path = urlsplit(base_url).path.rstrip("/")

@@ -69,7 +69,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return out
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_loc_mapping)
+_Loader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_loc_mapping
+)
 _Loader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_loc_sequence
 )
@@ -94,7 +96,7 @@ def load_yaml(
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read file: {exc}", path=shown, line=1, col=1) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except _Located as exc:
         raise error(exc.cause, path=shown, line=exc.pos[0], col=exc.pos[1]) from None
     except yaml.MarkedYAMLError as exc:

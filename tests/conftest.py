@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from support.fake_openai import FakeOpenAI, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,6 +54,12 @@ class Project:
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Project:
     """An empty harness project in a temp folder; harness env variables cleared."""
-    for name in ("HARNESS_RECORD_MODE", "HARNESS_PROVIDERS", "HARNESS_RECORDINGS", "HARNESS_MODELS", "CI"):
+    for name in (
+        "HARNESS_RECORD_MODE",
+        "HARNESS_PROVIDERS",
+        "HARNESS_RECORDINGS",
+        "HARNESS_MODELS",
+        "CI",
+    ):
         monkeypatch.delenv(name, raising=False)
     return Project(pytester)

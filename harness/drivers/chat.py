@@ -70,7 +70,9 @@ class ChatDriver:
             del self.history[start:]  # a failed turn is not part of the conversation
         else:
             self.history.append(assistant_message(final.reply))
-        return StepResult(index=index, exchanges=tuple(exchanges), tool_results=tuple(tool_messages))
+        return StepResult(
+            index=index, exchanges=tuple(exchanges), tool_results=tuple(tool_messages)
+        )
 
     def _send(self, step: Step, sent: tuple[dict[str, Any], ...]) -> Exchange:
         stream = self.case.stream_for(step.stream)

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import Project
 
 BAD_FILES = {
-    "typo.yaml": ("scenarios:\n  - id: a\n    stpes:\n      - user: hi\n", "3:5", "unknown key 'stpes' (did you mean 'steps'?)"),
+    "typo.yaml": (
+        "scenarios:\n  - id: a\n    stpes:\n      - user: hi\n",
+        "3:5",
+        "unknown key 'stpes' (did you mean 'steps'?)",
+    ),
     "syntax.yaml": ("scenarios:\n  - id: a\n    steps: [{user: hi}\n", "4:1", "invalid YAML"),
-    "dup.yaml": ("scenarios:\n  - id: a\n    steps: [{user: hi}]\n  - id: a\n    steps: [{user: x}]\n", "4:9", "duplicate scenario id 'a'"),
-    "type.yaml": ("scenarios:\n  - id: a\n    steps:\n      - {user: hi, stream: maybe}\n", "4:28", "expected a valid boolean or 'both'"),
-    "python-tag.yaml": ("scenarios: !!python/object/apply:os.system [echo pwned]\n", "1:12", "could not determine a constructor"),
+    "dup.yaml": (
+        "scenarios:\n  - id: a\n    steps: [{user: hi}]\n  - id: a\n    steps: [{user: x}]\n",
+        "4:9",
+        "duplicate scenario id 'a'",
+    ),
+    "type.yaml": (
+        "scenarios:\n  - id: a\n    steps:\n      - {user: hi, stream: maybe}\n",
+        "4:28",
+        "expected a valid boolean or 'both'",
+    ),
+    "python-tag.yaml": (
+        "scenarios: !!python/object/apply:os.system [echo pwned]\n",
+        "1:12",
+        "could not determine a constructor",
+    ),
 }
 
 

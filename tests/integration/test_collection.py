@@ -63,7 +63,9 @@ def test_missing_capability_skips_with_reason(project: Project) -> None:
     project.scenario("basic.yaml", SCENARIOS)
     result = project.pytester.runpytest("-k", "look", "-rs")
     result.assert_outcomes(skipped=2, failed=1)  # gpt-4o-mini has vision: it runs (and misses)
-    result.stdout.fnmatch_lines(["*openai/gpt-4o lacks capability vision required by scenario 'look'*"])
+    result.stdout.fnmatch_lines(
+        ["*openai/gpt-4o lacks capability vision required by scenario 'look'*"]
+    )
 
 
 def test_tags_are_markers(project: Project) -> None:

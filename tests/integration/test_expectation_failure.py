@@ -10,8 +10,10 @@ def test_failure_report(project: Project) -> None:
     path = project.path / "scenarios" / "seeds.yaml"
     path.write_text(path.read_text().replace("- icontains: earth", "- icontains: mars"))
     lines = path.read_text().splitlines()
-    step_line = next(i for i, l in enumerate(lines, 1) if "What is the name of the planet" in l)
-    expect_line = next(i for i, l in enumerate(lines, 1) if "icontains: mars" in l)
+    step_line = next(
+        i for i, text in enumerate(lines, 1) if "What is the name of the planet" in text
+    )
+    expect_line = next(i for i, text in enumerate(lines, 1) if "icontains: mars" in text)
     result = project.pytester.runpytest("-k", "earth")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(

@@ -9,7 +9,9 @@ import sys
 from conftest import SEEDS, Project
 
 
-def test_imported_recording_replays_for_a_matching_scenario(project: Project, tmp_path_factory) -> None:
+def test_imported_recording_replays_for_a_matching_scenario(
+    project: Project, tmp_path_factory
+) -> None:
     # A recording the repo has never seen: a seed with a new question and answer, new file name.
     seed = json.loads((SEEDS / "earth-multi-turn.json").read_text())
     seed["request"]["body"]["messages"][-1]["content"] = "Which planet is the third from the Sun?"
@@ -21,7 +23,9 @@ def test_imported_recording_replays_for_a_matching_scenario(project: Project, tm
     incoming = tmp_path_factory.mktemp("incoming")
     (incoming / "whatever-name.json").write_text(json.dumps(seed))
 
-    project.providers("providers:\n  - id: acme\n    base_url: https://acme.test/v1\n    models: [gpt-4o]\n")
+    project.providers(
+        "providers:\n  - id: acme\n    base_url: https://acme.test/v1\n    models: [gpt-4o]\n"
+    )
     project.scenario(
         "third.yaml",
         """
@@ -40,7 +44,10 @@ def test_imported_recording_replays_for_a_matching_scenario(project: Project, tm
     before.assert_outcomes(failed=1)
     done = subprocess.run(
         [sys.executable, "-m", "harness.cli", "recordings", "import", str(incoming)],
-        cwd=project.path, capture_output=True, text=True, check=False,
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "imported 1 recording" in done.stdout

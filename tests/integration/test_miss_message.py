@@ -10,7 +10,11 @@ def test_changed_step_input_points_at_the_step_and_the_change(project: Project) 
     path = project.path / "scenarios" / "seeds.yaml"
     text = path.read_text()
     path.write_text(text.replace('user: "Say goodbye"', 'user: "Say goodbye, please"'))
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "Say goodbye, please" in l)
+    line = next(
+        i
+        for i, text in enumerate(path.read_text().splitlines(), 1)
+        if "Say goodbye, please" in text
+    )
     result = project.pytester.runpytest("-k", "goodbye")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -29,7 +33,9 @@ def test_changed_step_input_points_at_the_step_and_the_change(project: Project) 
 
 
 def test_miss_without_any_recording_for_the_route(project: Project) -> None:
-    project.providers("providers:\n  - id: p\n    base_url: https://example.test/v1\n    models: [m]\n")
+    project.providers(
+        "providers:\n  - id: p\n    base_url: https://example.test/v1\n    models: [m]\n"
+    )
     project.scenario("a.yaml", "scenarios:\n  - id: a\n    steps: [{user: hi}]\n")
     result = project.pytester.runpytest()
     result.assert_outcomes(failed=1)

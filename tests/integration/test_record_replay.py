@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Project
 from support.fake_openai import FakeOpenAI, serve
+
+from conftest import Project
 
 SCENARIOS = """
 scenarios:
@@ -21,7 +22,9 @@ scenarios:
   - id: weather
     tools:
       - type: function
-        function: {name: get_weather, parameters: {type: object, properties: {city: {type: string}}}}
+        function:
+          name: get_weather
+          parameters: {type: object, properties: {city: {type: string}}}
     steps:
       - user: what is the weather?
         stream: true
@@ -115,4 +118,6 @@ def test_record_mode_without_key_names_the_variable(project: Project) -> None:
         result = project.pytester.runpytest("--harness-record-mode=record-missing", "-k", "two")
         assert server.requests == []
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*needs an API key for provider 'fake': set the environment variable FAKE_KEY*"])
+    result.stdout.fnmatch_lines(
+        ["*needs an API key for provider 'fake': set the environment variable FAKE_KEY*"]
+    )

@@ -30,20 +30,38 @@ class FakeOpenAI:
 
     def reply(self, body: dict[str, Any]) -> tuple[int, Any]:
         if body.get("model") == "missing-model":
-            error = {"message": "The model `missing-model` does not exist", "type": "invalid_request_error", "code": "model_not_found"}
+            error = {
+                "message": "The model `missing-model` does not exist",
+                "type": "invalid_request_error",
+                "code": "model_not_found",
+            }
             return 404, {"error": error}
         messages = body.get("messages", [])
         last = messages[-1] if messages else {}
-        text = last.get("content") if isinstance(last.get("content"), str) else json.dumps(last.get("content"))
+        text = (
+            last.get("content")
+            if isinstance(last.get("content"), str)
+            else json.dumps(last.get("content"))
+        )
         if body.get("tools") and last.get("role") == "user" and "weather" in str(text).lower():
-            call = {"id": f"call_{len(messages)}", "type": "function", "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})}}
+            call = {
+                "id": f"call_{len(messages)}",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})},
+            }
             return 200, _completion(body, None, tool_calls=[call], finish="tool_calls")
         if last.get("role") == "tool":
             return 200, _completion(body, f"tool said: {last.get('content')}")
         return 200, _completion(body, f"echo: {text}")
 
 
-def _completion(body: dict[str, Any], content: str | None, *, tool_calls: list[Any] | None = None, finish: str = "stop") -> dict[str, Any]:
+def _completion(
+    body: dict[str, Any],
+    content: str | None,
+    *,
+    tool_calls: list[Any] | None = None,
+    finish: str = "stop",
+) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = tool_calls
@@ -59,19 +77,43 @@ def _completion(body: dict[str, Any], content: str | None, *, tool_calls: list[A
 
 def _chunks(completion: dict[str, Any]) -> Iterator[dict[str, Any]]:
     choice = completion["choices"][0]
-    base = {"id": completion["id"], "object": "chat.completion.chunk", "created": 1, "model": completion["model"]}
-    yield {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+    base = {
+        "id": completion["id"],
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": completion["model"],
+    }
+    yield {
+        **base,
+        "choices": [
+            {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
+        ],
+    }
     content = choice["message"]["content"]
     if content:
         for word in content.split(" "):
-            yield {**base, "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}]}
+            yield {
+                **base,
+                "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+            }
     for index, call in enumerate(choice["message"].get("tool_calls") or []):
-        first = {"index": index, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
-        yield {**base, "choices": [{"index": 0, "delta": {"tool_calls": [first]}, "finish_reason": None}]}
+        first = {
+            "index": index,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }
+        yield {
+            **base,
+            "choices": [{"index": 0, "delta": {"tool_calls": [first]}, "finish_reason": None}],
+        }
         args = call["function"]["arguments"]
         for cut in range(0, len(args), 4):
             piece = {"index": index, "function": {"arguments": args[cut : cut + 4]}}
-            yield {**base, "choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]}
+            yield {
+                **base,
+                "choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}],
+            }
     yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]}
 
 
