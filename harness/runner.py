@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import openai
 
@@ -14,6 +14,7 @@ from .config import RecordMode, Settings
 from .drivers.chat import ChatDriver
 from .errors import ConfigError, ExpectationError
 from .expect import failed
+from .jsondiff import diff_paths
 from .matrix import Case
 from .providers import Provider
 from .store import RecordingStore
@@ -115,7 +116,30 @@ class Runner:
         for result in driver.steps(on_step=on_step):
             results.append(result)
             self.check(case, result)
-        return Transcript(case=case, steps=tuple(results))
+        transcript = Transcript(case=case, steps=tuple(results))
+        if case.variant == "stream" and any(
+            e.kind == "same_as_nonstream" for step in scenario.steps for e in step.expect
+        ):
+            self.check_same_as_nonstream(transcript, client=client)
+        return transcript
+
+    def check_same_as_nonstream(self, transcript: Transcript, *, client: openai.OpenAI) -> None:
+        """Run the ``nostream`` twin of a ``stream`` case and compare the assembled replies."""
+        case = transcript.case
+        twin = ChatDriver(client=client, case=replace(case, variant="nostream"))
+        for streamed, plain in zip(transcript.steps, twin.steps(), strict=False):
+            step = case.scenario.steps[streamed.index]
+            for number, expectation in enumerate(step.expect):
+                if expectation.kind != "same_as_nonstream":
+                    continue
+                changes = diff_paths(reply_summary(plain), reply_summary(streamed))
+                if changes:
+                    reason = "the streamed reply differs from the non-streamed one: " + "; ".join(
+                        changes[:5]
+                    )
+                    raise ExpectationError(
+                        failure_message(case, streamed, reason=reason, expectation=number)
+                    )
 
     def check(self, case: Case, result: StepResult) -> None:
         """Raise :class:`ExpectationError` for the step's first failing expectation."""
@@ -131,6 +155,16 @@ class Runner:
             raise ExpectationError(
                 failure_message(case, result, reason=f"provider error: {result.error.describe()}")
             )
+
+
+def reply_summary(result: StepResult) -> dict[str, object]:
+    """What must match between a streamed and a non-streamed reply."""
+    return {
+        "content": result.text,
+        "finish_reason": result.finish_reason,
+        "tool_calls": [(c.function.name, c.function.arguments) for c in result.tool_calls],
+        "error": result.error.status if result.error else None,
+    }
 
 
 def failure_message(

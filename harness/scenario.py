@@ -121,6 +121,18 @@ class Scenario(_Model):
     step_lines: Annotated[tuple[int, ...], Field(exclude=True)] = ()
     expect_lines: Annotated[tuple[tuple[int, ...], ...], Field(exclude=True)] = ()
 
+    @model_validator(mode="after")
+    def _same_as_nonstream_needs_both(self) -> Scenario:
+        for index, step in enumerate(self.steps):
+            wants = any(e.kind == "same_as_nonstream" for e in step.expect)
+            setting = step.stream if step.stream is not None else self.stream
+            if wants and setting != "both":
+                raise ValueError(
+                    f"step {index + 1}: same_as_nonstream needs 'stream: both' on the step "
+                    "or the scenario"
+                )
+        return self
+
     @cached_property
     def streams_both_ways(self) -> bool:
         """True when the scenario or one of its steps says ``stream: both``."""

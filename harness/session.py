@@ -16,6 +16,7 @@ from .matrix import Case, Column, cases_for, columns, select_columns
 from .providers import load_providers
 from .runner import Runner, Transcript
 from .scenario import Scenario
+from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
 
 
 class HarnessSession:
@@ -46,7 +47,7 @@ class HarnessSession:
 
     def collect_file(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         """A :class:`ScenarioModule` for YAML files in scenario folders or named on the CLI."""
-        if path.suffix not in (".yaml", ".yml"):
+        if path.suffix not in (".yaml", ".yml") or "__snapshots__" in path.parts:
             return None
         resolved = path.resolve()
         inside = any(resolved.is_relative_to(d) for d in self.scenario_dirs)
@@ -85,10 +86,26 @@ class HarnessSession:
 
         def run(case: Case) -> Transcript:
             try:
-                return runner.run(case, test_id=request.node.nodeid)
+                transcript = runner.run(case, test_id=request.node.nodeid)
             except HarnessError as exc:
                 message = str(exc)
+            else:
+                self.assert_snapshot(transcript, request)
+                return transcript
             # Fail outside the except block so the report shows no chained exception.
             pytest.fail(message, pytrace=False)
 
         return run
+
+    def assert_snapshot(self, transcript: Transcript, request: pytest.FixtureRequest) -> None:
+        """Compare the transcript with its syrupy snapshot, when the scenario asks for one."""
+        steps = snapshot_steps(transcript)
+        if not steps:
+            return
+        snapshot = request.getfixturevalue("snapshot").use_extension(TranscriptSnapshotExtension)
+        if snapshot != render_transcript(transcript, steps=steps):
+            diff = "\n".join(snapshot.get_assert_diff())
+            pytest.fail(
+                f"transcript snapshot differs (--snapshot-update accepts it):\n{diff}",
+                pytrace=False,
+            )

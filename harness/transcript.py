@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from openai.types.chat import ChatCompletion, ChatCompletionMessageToolCall
@@ -55,7 +55,6 @@ class StepResult:
 
     index: int
     exchanges: tuple[Exchange, ...]
-    tool_results: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def final(self) -> Exchange:

@@ -47,7 +47,6 @@ class ChatDriver:
             sent.append({"role": "user", "content": self._content(step.user, index)})
         self.history.extend(sent)
         exchanges: list[Exchange] = []
-        tool_messages: list[dict[str, Any]] = []
         calls_seen = 0
         for _round in range(self.scenario.max_tool_rounds + 1):
             exchange = self._send(step, tuple(sent))
@@ -63,16 +62,13 @@ class ChatDriver:
             self.history.append(assistant_message(exchange.reply))
             sent = [self._tool_result(step, call, calls_seen + i) for i, call in enumerate(calls)]
             calls_seen += len(calls)
-            tool_messages.extend(sent)
             self.history.extend(sent)
         final = exchanges[-1]
         if final.error is not None:
             del self.history[start:]  # a failed turn is not part of the conversation
         else:
             self.history.append(assistant_message(final.reply))
-        return StepResult(
-            index=index, exchanges=tuple(exchanges), tool_results=tuple(tool_messages)
-        )
+        return StepResult(index=index, exchanges=tuple(exchanges))
 
     def _send(self, step: Step, sent: tuple[dict[str, Any], ...]) -> Exchange:
         stream = self.case.stream_for(step.stream)

@@ -1,0 +1,128 @@
+"""Snapshots of conversation transcripts: normalized, human-readable YAML, one file per item.
+
+A snapshot holds, per step, what was newly sent, the assembled reply, tool calls and tool
+results, and the finish reason — never ids, timestamps, fingerprints or token counts, which
+change on every run. Each item (scenario x column x stream variant) gets its own file, so
+parallel runs never write the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+from syrupy.location import PyTestLocation
+
+from .runner import Transcript
+from .transcript import StepResult
+
+
+class TranscriptSnapshotExtension(SingleFileSnapshotExtension):
+    """syrupy extension storing a transcript as ``__snapshots__/<file>/<item>.transcript.yaml``."""
+
+    file_extension = "transcript.yaml"
+    _write_mode = WriteMode.TEXT
+
+    @classmethod
+    def matches_test_location(
+        cls, *, test_location: PyTestLocation, snapshot_location: str
+    ) -> bool:
+        """Exactly this item's file: syrupy's generic match stumbles on the '/' in our ids."""
+        location = Path(snapshot_location)
+        return (
+            location.parent.name == test_location.basename
+            and test_location.matches_snapshot_site(snapshot_location)
+            and cls._snapshot_stem(location.name)
+            == cls.get_snapshot_name(test_location=test_location)
+        )
+
+
+def snapshot_steps(transcript: Transcript) -> list[int]:
+    """Indexes of the steps a snapshot covers (all when the scenario says ``snapshot: true``)."""
+    scenario = transcript.case.scenario
+    return [
+        result.index
+        for result in transcript.steps
+        if scenario.snapshot or scenario.steps[result.index].snapshot
+    ]
+
+
+def render_transcript(transcript: Transcript, *, steps: list[int]) -> str:
+    """The normalized transcript of ``steps`` as YAML text."""
+    case = transcript.case
+    document: dict[str, Any] = {"scenario": case.scenario.id, "column": case.column.id}
+    if case.variant:
+        document["variant"] = case.variant
+    document["steps"] = [_step(r) for r in transcript.steps if r.index in steps]
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
+
+
+def _step(result: StepResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"step": result.index + 1}
+    exchanges = result.exchanges
+    if exchanges[0].sent:
+        out["sent"] = [_message(m) for m in exchanges[0].sent]
+    rounds = [
+        {
+            "tool_calls": [_call(c) for c in exchange.tool_calls],
+            "tool_results": [_message(m) for m in following.sent],
+        }
+        for exchange, following in itertools.pairwise(exchanges)
+    ]
+    if rounds:
+        out["tool_rounds"] = rounds
+    if result.error is not None:
+        out["error"] = {"status": result.error.status, "message": result.error.message}
+        return out
+    if result.final.tool_calls:
+        out["tool_calls"] = [_call(c) for c in result.final.tool_calls]
+    if result.reply is not None and result.reply.choices:
+        message = result.reply.choices[0].message
+        if message.content is not None:
+            out["reply"] = message.content
+        if message.refusal:
+            out["refusal"] = message.refusal
+    out["finish_reason"] = result.finish_reason
+    return out
+
+
+def _message(message: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in message.items() if k != "tool_call_id"}
+    content = out.get("content")
+    if isinstance(content, list):
+        out["content"] = [_part(p) for p in content]
+    return out
+
+
+def _part(part: Any) -> Any:
+    # Data URLs are long and unreadable: keep their media type and size only.
+    if isinstance(part, dict) and part.get("type") == "image_url":
+        url = str(part.get("image_url", {}).get("url", ""))
+        if url.startswith("data:"):
+            head = url.split(",", 1)[0]
+            return {"type": "image_url", "image_url": f"<{head}, {len(url)} chars>"}
+    return part
+
+
+def _call(call: Any) -> dict[str, Any]:
+    arguments: Any = call.function.arguments
+    with contextlib.suppress(TypeError, ValueError):
+        arguments = json.loads(arguments)
+    return {"name": call.function.name, "arguments": arguments}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks: replies read as text in diffs."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
