@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,9 @@ from .providers import load_providers
 from .runner import Runner, Transcript
 from .scenario import Scenario
 from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class HarnessSession:
@@ -105,6 +109,8 @@ class HarnessSession:
         snapshot = request.getfixturevalue("snapshot").use_extension(TranscriptSnapshotExtension)
         if snapshot != render_transcript(transcript, steps=steps):
             diff = "\n".join(snapshot.get_assert_diff())
+            if not request.config.get_terminal_writer().hasmarkup:
+                diff = _ANSI.sub("", diff)
             pytest.fail(
                 f"transcript snapshot differs (--snapshot-update accepts it):\n{diff}",
                 pytrace=False,

@@ -41,10 +41,14 @@ class Project:
         return path
 
     def with_seed_example(self) -> None:
-        """The repo's providers, seed scenarios and their recordings."""
+        """The repo's providers, seed scenarios, their snapshots and their recordings."""
         shutil.copy(REPO / "providers.yaml", self.path / "providers.yaml")
         (self.path / "scenarios").mkdir(exist_ok=True)
         shutil.copy(REPO / "scenarios" / "seeds.yaml", self.path / "scenarios" / "seeds.yaml")
+        shutil.copytree(
+            REPO / "scenarios" / "__snapshots__" / "seeds",
+            self.path / "scenarios" / "__snapshots__" / "seeds",
+        )
         shutil.copytree(REPO / "recordings" / "openai", self.path / "recordings" / "openai")
 
     def recordings(self) -> list[Path]:
