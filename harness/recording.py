@@ -3,7 +3,8 @@
 ```
 {"test_id": ..., "request": {"method", "url", "headers", "body", "endpoint", "model"},
  "response": {"body": [{"__type__", "__data__"}, ...] | {"__type__", "__data__"},
-              "is_streaming": bool, "status_code": int (only when not 200)},
+              "is_streaming": bool, "status_code": int (only when not 200),
+              "truncated": true (only when the stream broke off)},
  "id_normalization_mapping": {}}
 ```
 ``__type__`` is informative only: it is never imported; replay serves ``__data__`` as JSON.
@@ -102,6 +103,7 @@ class Recording:
     response_body: Any
     is_streaming: bool
     status_code: int = 200
+    truncated: bool = False
     request_headers: dict[str, str] = field(default_factory=dict)
     id_normalization_mapping: dict[str, str] = field(default_factory=dict)
 
@@ -121,6 +123,8 @@ class Recording:
         response: dict[str, Any] = {"body": self.response_body, "is_streaming": self.is_streaming}
         if self.status_code != 200:
             response["status_code"] = self.status_code
+        if self.truncated:
+            response["truncated"] = True
         return {
             "test_id": self.test_id,
             "request": {
@@ -157,6 +161,7 @@ class Recording:
                 response_body=body,
                 is_streaming=streaming,
                 status_code=int(response.get("status_code", 200)),
+                truncated=bool(response.get("truncated", False)),
                 request_headers=dict(request.get("headers") or {}),
                 id_normalization_mapping=dict(data.get("id_normalization_mapping") or {}),
             )

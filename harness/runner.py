@@ -17,6 +17,7 @@ from .expect import failed
 from .jsondiff import diff_paths
 from .matrix import Case
 from .providers import Provider
+from .secrets import SecretScanner
 from .store import RecordingStore
 from .transcript import StepResult
 from .transport import CallContext, RecordingTransport, ReplayTransport
@@ -38,7 +39,8 @@ class Runner:
     def __init__(self, *, settings: Settings, env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.env = os.environ if env is None else env
-        self.store = RecordingStore(root=settings.recordings_dir)
+        self.scanner = SecretScanner(env=self.env)
+        self.store = RecordingStore(root=settings.recordings_dir, scanner=self.scanner)
         self._clients: dict[str, tuple[openai.OpenAI, CallContext]] = {}
 
     def client_for(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
@@ -55,6 +57,7 @@ class Runner:
 
     def _make_client(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
         mode = self.settings.record_mode
+        self.scanner.watch(provider.api_key_env)
         context = CallContext()
         common = {"store": self.store, "provider": provider.id, "base_url": provider.base_url}
         transport: httpx.BaseTransport

@@ -19,7 +19,6 @@ from .runner import Runner, Transcript
 from .scenario import Scenario
 from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
 
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

@@ -15,13 +15,17 @@ from pathlib import Path
 from .errors import RecordingCorruptError
 from .jsondiff import diff_paths
 from .recording import Recording, RequestKey
+from .secrets import SecretScanner
+
+MAX_RECORDING_BYTES = 64 * 1024 * 1024  # refuse, rather than load, anything bigger
 
 
 class RecordingStore:
     """Reads and atomically writes recordings under one root folder."""
 
-    def __init__(self, *, root: Path) -> None:
+    def __init__(self, *, root: Path, scanner: SecretScanner | None = None) -> None:
         self.root = root
+        self.scanner = scanner or SecretScanner()
 
     def path_for(self, key: RequestKey) -> Path:
         """Where the recording for ``key`` lives (whether or not it exists)."""
@@ -34,6 +38,12 @@ class RecordingStore:
     def read(self, path: Path) -> Recording | None:
         """Read one file (None if absent); a broken file raises :class:`RecordingCorruptError`."""
         try:
+            size = path.stat().st_size
+            if size > MAX_RECORDING_BYTES:
+                raise RecordingCorruptError(
+                    f"{path}: recording is {size} bytes, over the {MAX_RECORDING_BYTES}-byte "
+                    "limit; refusing to load it (run `harness recordings verify`)"
+                )
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
@@ -50,9 +60,11 @@ class RecordingStore:
         return Recording.from_dict(data, source=str(path))
 
     def save(self, recording: Recording, *, provider: str) -> Path:
-        """Write atomically: a unique temp file in the same folder, then rename over the target."""
+        """Write atomically (a temp file, then a rename), after checking it holds no secret."""
         path = self.path_for(recording.key(provider))
-        write_atomic(path, recording.to_json())
+        text = recording.to_json()
+        self.scanner.check(recording.to_dict(), target=f"recording {path}")
+        write_atomic(path, text)
         return path
 
     def files(self, provider: str | None = None) -> Iterator[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,9 @@ from urllib.parse import urlsplit
 
 from ._http import httpx
 from .errors import ConfigError, RecordingMissError
+from .normalize import normalize_body
 from .recording import Recording, RequestKey, canonical_query, wrap
-from .store import RecordingStore
+from .store import MAX_RECORDING_BYTES, RecordingStore
 
 
 @dataclass
@@ -54,7 +56,23 @@ class _KeyedTransport(httpx.BaseTransport):
 
     def replay(self, request: httpx.Request, recording: Recording) -> httpx.Response:
         status, headers, content = recording.response_content()
+        if recording.truncated:
+            stream = _TruncatedStream(content)
+            return httpx.Response(status, headers=headers, stream=stream, request=request)
         return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class _TruncatedStream(httpx.SyncByteStream):
+    """Replays a stream that broke off: its bytes, then the same kind of error the SDK saw."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.content
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body (recorded truncation)"
+        )
 
 
 class ReplayTransport(_KeyedTransport):
@@ -116,28 +134,54 @@ class RecordingTransport(_KeyedTransport):
                 return self.replay(request, recording)
         try:
             response = self.inner.handle_request(request)
-            content = response.read()
         except httpx.TransportError as exc:
             raise ConfigError(
                 f"cannot reach provider {self.provider!r} at {request.url} while recording "
                 f"({type(exc).__name__}: {exc}); nothing was written"
             ) from None
-        finally:
-            if "response" in locals():
-                response.close()
         streaming = response.headers.get("content-type", "").startswith("text/event-stream")
+        content, truncated = self._read(response, streaming=streaming, url=str(request.url))
+        body, mapping = normalize_body(
+            _response_body(content, streaming=streaming), digest=key.digest
+        )
         recording = Recording(
             test_id=self.context.test_id,
             method=key.method,
             url=str(request.url),
             endpoint=key.endpoint,
             request_body=key.body,
-            response_body=_response_body(content, streaming=streaming),
+            response_body=body,
             is_streaming=streaming,
             status_code=response.status_code,
+            truncated=truncated,
+            id_normalization_mapping=mapping,
         )
         self.store.save(recording, provider=self.provider)
         return self.replay(request, recording)
+
+    def _read(self, response: httpx.Response, *, streaming: bool, url: str) -> tuple[bytes, bool]:
+        """The whole body, capped; a stream that breaks off midway is kept as truncated."""
+        pieces: list[bytes] = []
+        size = 0
+        try:
+            for piece in response.iter_bytes():
+                size += len(piece)
+                if size > MAX_RECORDING_BYTES:
+                    raise ConfigError(
+                        f"response from {url} exceeds {MAX_RECORDING_BYTES} bytes; "
+                        "refusing to record it (nothing was written)"
+                    )
+                pieces.append(piece)
+        except httpx.TransportError as exc:
+            if not (streaming and pieces):
+                raise ConfigError(
+                    f"connection to provider {self.provider!r} failed while reading {url} "
+                    f"({type(exc).__name__}: {exc}); nothing was written"
+                ) from None
+            return b"".join(pieces), True
+        finally:
+            response.close()
+        return b"".join(pieces), False
 
     def close(self) -> None:
         self.inner.close()

@@ -16,6 +16,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageToolCall
 
+from .._http import httpx
 from ..assemble import ChatAssembler
 from ..errors import ExpectationError, HarnessError, ScenarioError
 from ..matrix import Case
@@ -101,6 +102,9 @@ class ChatDriver:
             return Exchange(sent=sent, streamed=stream, error=error)
         except openai.APIError as exc:  # an error event inside a stream
             error = ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
+            return Exchange(sent=sent, streamed=stream, error=error)
+        except httpx.TransportError as exc:  # the stream broke off midway
+            error = ProviderError(kind=type(exc).__name__, message=str(exc))
             return Exchange(sent=sent, streamed=stream, error=error)
         return Exchange(sent=sent, streamed=stream, reply=reply)
 
