@@ -58,12 +58,9 @@ class Project:
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Project:
     """An empty harness project in a temp folder; harness env variables cleared."""
-    for name in (
-        "HARNESS_RECORD_MODE",
-        "HARNESS_PROVIDERS",
-        "HARNESS_RECORDINGS",
-        "HARNESS_MODELS",
-        "CI",
-    ):
+    names = ["HARNESS_RECORD_MODE", "HARNESS_PROVIDERS", "HARNESS_RECORDINGS", "HARNESS_MODELS"]
+    # CI changes record-mode rules; the xdist variables would make inner runs act as workers.
+    names += ["CI", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"]
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     return Project(pytester)
