@@ -9,9 +9,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import maintenance
 from .errors import HarnessError, RecordingCorruptError
+from .providers import load_providers
 from .recording import Recording
+from .secrets import SecretScanner
 from .store import RecordingStore
+from .usage import USAGE_FILE, Usage
 
 _PROVIDER_IN_TEST_ID = re.compile(r"txt=([A-Za-z0-9][A-Za-z0-9_.\-]*)/")
 
@@ -59,6 +63,48 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace) -> RecordingStore:
+    return RecordingStore(root=Path(args.recordings))
+
+
+def _scanner(args: argparse.Namespace) -> SecretScanner:
+    scanner = SecretScanner()
+    providers = Path(args.providers)
+    if providers.is_file():
+        for provider in load_providers(providers):
+            scanner.watch(provider.api_key_env)
+    return scanner
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    checked, problems = maintenance.verify(_store(args), scanner=_scanner(args))
+    for problem in problems:
+        print(problem)
+    print(f"checked {checked} recording{'s' if checked != 1 else ''}: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _cmd_prune(args: argparse.Namespace) -> int:
+    usage = Usage.read(Path(args.usage))
+    removed = maintenance.prune(_store(args), usage=usage, dry_run=args.dry_run)
+    for path in removed:
+        print(f"{'would delete' if args.dry_run else 'deleted'} {path}")
+    print(f"{len(removed)} unused recording{'s' if len(removed) != 1 else ''}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    store = _store(args)
+    paths = maintenance.find(store, args.ref)
+    if not paths:
+        raise HarnessError(f"no recording matches {args.ref!r} in {store.root}")
+    for path in paths:
+        recording = store.read(path)
+        assert recording is not None
+        print("\n".join(maintenance.show(recording, path=path)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``harness`` command."""
     parser = argparse.ArgumentParser(prog="harness", description=__doc__)
@@ -72,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--provider", help="provider id (default: from txt=<provider>/... in test_id)")
     imp.add_argument("--recordings", default="recordings", help="recordings folder")
     imp.set_defaults(handler=_cmd_import)
+    verify = actions.add_parser("verify", help="check every recording; non-zero exit on problems")
+    verify.add_argument("--recordings", default="recordings", help="recordings folder")
+    verify.add_argument("--providers", default="providers.yaml", help="providers file (keys)")
+    verify.set_defaults(handler=_cmd_verify)
+    prune = actions.add_parser("prune", help="delete recordings the last full run did not use")
+    prune.add_argument("--recordings", default="recordings", help="recordings folder")
+    prune.add_argument("--usage", default=str(USAGE_FILE), help="usage record of the last run")
+    prune.add_argument("--dry-run", action="store_true", help="list, do not delete")
+    prune.set_defaults(handler=_cmd_prune)
+    show = actions.add_parser("show", help="print what a recording (or a scenario's) holds")
+    show.add_argument("ref", metavar="KEY|SCENARIO", help="digest, file name, path or scenario id")
+    show.add_argument("--recordings", default="recordings", help="recordings folder")
+    show.set_defaults(handler=_cmd_show)
     return parser
 
 
@@ -84,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `harness recordings show X | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,6 +35,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATTERNS",
         help="comma-separated provider/model globs narrowing the matrix (openai/gpt-4o,local/*)",
     )
+    group.addoption(
+        "--harness-allow-record-in-ci",
+        action="store_true",
+        help="allow record modes when the CI environment variable is set",
+    )
     for name, help_text in [
         ("harness_record_mode", "default record mode"),
         ("harness_providers", "providers file (relative to rootdir)"),
@@ -51,7 +56,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_KEY] = HarnessSession(config)
+    session = config.stash[_KEY] = HarnessSession(config)
+    # The session object receives the hooks that carry no config (pytest_runtest_logreport).
+    config.pluginmanager.register(session, "harness-session")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -60,6 +67,23 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.config.stash[_KEY].parametrize(metafunc)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash[_KEY].usage.reasons.add("some items were deselected (-k/-m/--lf)")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[_KEY].finish(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: merge a worker's usage of recordings."""
+    output = getattr(node, "workeroutput", {}).get("harness_usage")
+    if output:
+        node.config.stash[_KEY].usage.merge_wire(output)
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,7 @@ import html
 import json
 import os
 import re
-import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,17 @@ from .errors import HarnessError
 from .store import write_atomic
 
 Record = dict[str, Any]
+RowKey = tuple[str, str, "str | None"]  # file, scenario, variant
 REPORT_VERSION = 1
-MARKS = {"passed": "✓", "failed": "✗", "skipped": "–", "missing": "?", "error": "E"}
+SKIP = "\u2013"  # en dash
+MARKS = {"passed": "✓", "failed": "✗", "skipped": SKIP, "missing": "?", "error": "E"}
 NOT_RUN = "·"
-LEGEND = "✓ pass  ✗ fail  – skip  ? missing recording  E error  · not run"
+LEGEND = f"✓ pass  ✗ fail  {SKIP} skip  ? missing recording  E error  · not run"
 PROBLEMS = ("failed", "error", "missing")
 TIMINGS = ("duration", "latency")
 FORMATS = (".json", ".md", ".html")
-_EMOJI = {"passed": "✅", "failed": "❌", "skipped": "➖", "missing": "❓", "error": "💥"}
+_EMOJI = {"passed": "✅", "failed": "❌", "skipped": "\u2796", "missing": "❓", "error": "💥"}
+_MD_LEGEND = "✅ pass · ❌ fail · \u2796 skip · ❓ missing recording · 💥 error · blank: not run"
 _MAX_MD_TEXT = 4000  # a failure text longer than this is cut in markdown (PR comments are small)
 
 
@@ -46,6 +48,7 @@ class Row:
     variant: str | None
     label: str
     tags: tuple[str, ...]
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,25 +60,21 @@ class PassRate:
 
     def __str__(self) -> str:
         if not self.counted:
-            return "–"
+            return SKIP
         return f"{self.passed}/{self.counted} {100 * self.passed // self.counted}%"
 
 
 @dataclass(frozen=True)
 class Grid:
-    """Scenarios × columns; a cell is the record of that item, or absent when not run."""
+    """Scenarios by columns; ``cells`` maps (row, column) to a record, absent when not run."""
 
     rows: tuple[Row, ...]
     columns: tuple[str, ...]
     cells: Mapping[tuple[Row, str], Record]
 
-    def cell(self, row: Row, column: str) -> Record | None:
-        """The record of ``row`` in ``column`` (None when that combination was not run)."""
-        return self.cells.get((row, column))
-
     def outcome(self, row: Row, column: str) -> str | None:
         """The cell's outcome (None when not run)."""
-        record = self.cell(row, column)
+        record = self.cells.get((row, column))
         return None if record is None else str(record.get("outcome"))
 
     def pass_rate(self, column: str) -> PassRate:
@@ -85,33 +84,34 @@ class Grid:
         return PassRate(passed=counted.count("passed"), counted=len(counted))
 
 
-def provider_of(column: str) -> str:
-    """The provider id of a ``provider/model`` column id."""
-    return column.partition("/")[0]
-
-
 def grid(records: Iterable[Mapping[str, Any]]) -> Grid:
-    """The grid of ``records``: rows in scenario-file order, columns sorted by id."""
-    found: dict[tuple[str, str, str | None], tuple[int, set[str]]] = {}
-    cells: dict[tuple[tuple[str, str, str | None], str], Record] = {}
+    """The grid of ``records``: rows in scenario-file order, columns sorted by id (naturally)."""
+    lines: dict[RowKey, int] = {}
+    tags: dict[RowKey, set[str]] = {}
+    cells: dict[tuple[RowKey, str], Record] = {}
     for record in sorted_records(records):
         key = (str(record.get("file") or ""), str(record.get("scenario")), record.get("variant"))
-        found.setdefault(key, (int(record.get("line") or 0), set()))[1].update(
-            record.get("tags") or ()
-        )
+        lines.setdefault(key, int(record.get("line") or 0))
+        tags.setdefault(key, set()).update(record.get("tags") or ())
         cells[key, str(record.get("column"))] = record
     files_of: dict[str, set[str]] = {}
-    for file, scenario, _ in found:
+    for file, scenario, _ in lines:
         files_of.setdefault(scenario, set()).add(file)
-    rows: dict[tuple[str, str, str | None], Row] = {}
-    for key in sorted(found, key=lambda k: (k[0], found[k][0], k[1], k[2] or "")):
+    rows: dict[RowKey, Row] = {}
+    for key in sorted(lines, key=lambda k: (k[0], lines[k], k[1], k[2] or "")):
         file, scenario, variant = key
         label = f"{file}::{scenario}" if len(files_of[scenario]) > 1 else scenario
         label += f" [{variant}]" if variant else ""
-        rows[key] = Row(file, scenario, variant, label, tuple(sorted(found[key][1])))
-    columns = tuple(sorted({column for _, column in cells}))
-    by_row = {(rows[key], column): record for (key, column), record in cells.items()}
-    return Grid(rows=tuple(rows.values()), columns=columns, cells=by_row)
+        rows[key] = Row(file, scenario, variant, label, tuple(sorted(tags[key])), lines[key])
+    return Grid(
+        rows=tuple(rows.values()),
+        columns=tuple(sorted({column for _, column in cells}, key=_natural)),
+        cells={(rows[key], column): record for (key, column), record in cells.items()},
+    )
+
+
+def _natural(text: str) -> list[tuple[int, str]]:
+    return [(int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", text)]
 
 
 def sorted_records(records: Iterable[Mapping[str, Any]]) -> list[Record]:
@@ -132,7 +132,7 @@ def merge_records(*record_lists: Iterable[Mapping[str, Any]]) -> list[Record]:
     for records in record_lists:
         for record in sorted_records(records):
             old = merged.get(record["nodeid"])
-            if old is None or old.get("outcome") == "skipped" or record.get("outcome") != "skipped":
+            if old is None or old.get("outcome") == "skipped" or record["outcome"] != "skipped":
                 merged[record["nodeid"]] = record
     return [merged[nodeid] for nodeid in sorted(merged)]
 
@@ -169,20 +169,15 @@ def load_report(path: str | os.PathLike[str]) -> list[Record]:
 def write_report(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> Path:
     """Write ``records`` atomically in the format of the extension: .json, .md or .html."""
     path = Path(path)
-    renderers: dict[str, Callable[[Sequence[Mapping[str, Any]]], str]] = {
-        ".json": render_json,
-        ".md": render_markdown,
-    }
-    if path.suffix.lower() == ".html":
-        from .report_html import render_html  # report_html builds on this module
-
-        renderers[".html"] = render_html
-    render = renderers.get(path.suffix.lower())
-    if render is None:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
         raise HarnessError(
             f"{path}: unknown report format {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(FORMATS)}"
         )
+    from .report_html import render_html  # report_html builds on this module
+
+    render = {".json": render_json, ".md": render_markdown, ".html": render_html}[suffix]
     write_atomic(path, render(sorted_records(records)))
     return path
 
@@ -197,7 +192,8 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> str:
     """``6 items: 3 passed, 1 failed, 1 skipped, 1 missing recording`` (zero counts left out)."""
     outcomes = [str(r.get("outcome")) for r in records]
     counts = [f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped")]
-    counts.append(f"{outcomes.count('missing')} missing recording")
+    missing = outcomes.count("missing")
+    counts.append(f"{missing} missing recording{'s' * (missing != 1)}")
     shown = [c for c in counts if not c.startswith("0 ")]
     noun = "item" if len(outcomes) == 1 else "items"
     return f"{len(outcomes)} {noun}" + (f": {', '.join(shown)}" if shown else "")
@@ -226,14 +222,9 @@ def render_markdown(records: Iterable[Mapping[str, Any]]) -> str:
             marks = [_EMOJI.get(table.outcome(row, c) or "", " ") for c in table.columns]
             out.append(f"| {_md(row.label)} | " + " | ".join(marks) + " |")
         rates = [str(table.pass_rate(c)) for c in table.columns]
-        out += ["| **pass rate** | " + " | ".join(rates) + " |", ""]
-        out += [
-            "✅ pass · ❌ fail · ➖ skip · ❓ missing recording · 💥 error · blank: not run",
-            "",
-        ]
+        out += ["| **pass rate** | " + " | ".join(rates) + " |", "", _MD_LEGEND, ""]
     problems = [r for r in items if r.get("outcome") in PROBLEMS]
-    if problems:
-        out += [f"### Failures ({len(problems)})", ""]
+    out += [f"### Failures ({len(problems)})", ""] if problems else []
     for record in problems:
         summary = f"<code>{html.escape(record['nodeid'])}</code>: {html.escape(record['outcome'])}"
         out += [f"<details><summary>{summary}</summary>", ""]
@@ -245,72 +236,14 @@ def render_markdown(records: Iterable[Mapping[str, Any]]) -> str:
 
 
 def terminal_summary(records: Iterable[Mapping[str, Any]], *, width: int) -> list[str]:
-    """End-of-run lines, each at most ``width`` characters long.
+    """End-of-run lines for the terminal, each at most ``width`` characters long.
 
     Scenarios are rows and columns are columns while that fits ``width``. A matrix too wide for
     that is transposed: one line per column (its pass rate, then one mark per numbered
     scenario, with a key of the numbers below); when the scenarios do not fit on one line
     either, the transposed grid is wrapped into blocks of scenarios, each under its own header.
     """
+    from .report_cli import terminal_lines  # the text layouts live with the command line
+
     items = sorted_records(records)
-    table = grid(items)
-    lines = textwrap.wrap(f"harness matrix: {summarize(items)}", width) or [""]
-    if table.rows:
-        lines += _rows_layout(table, width) or _columns_layout(table, width)
-        lines += _pack(LEGEND.split("  "), width)
-    return [_clip(line.rstrip(), width) for line in lines]
-
-
-def _mark(table: Grid, row: Row, column: str) -> str:
-    return MARKS.get(table.outcome(row, column) or "", NOT_RUN)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
-
-
-def _rows_layout(table: Grid, width: int) -> list[str] | None:
-    rates = [str(table.pass_rate(c)) for c in table.columns]
-    label_width = max(len(label) for label in [*(r.label for r in table.rows), "pass rate"])
-    widths = [max(len(c), len(rate)) for c, rate in zip(table.columns, rates)]
-    if label_width + sum(w + 2 for w in widths) > width:
-        return None
-    pairs = list(zip(table.columns, widths))
-    lines = [" " * label_width + "".join(f"  {c:^{w}}" for c, w in pairs)]
-    for row in table.rows:
-        marks = "".join(f"  {_mark(table, row, c):^{w}}" for c, w in pairs)
-        lines.append(f"{row.label:<{label_width}}{marks}")
-    totals = "".join(f"  {rate:^{w}}" for rate, w in zip(rates, widths))
-    return [*lines, f"{'pass rate':<{label_width}}{totals}"]
-
-
-def _columns_layout(table: Grid, width: int) -> list[str]:
-    rates = {c: str(table.pass_rate(c)) for c in table.columns}
-    key_width = len(str(len(table.rows)))
-    label_width = min(max(len(c) for c in table.columns), max(8, width // 3))
-    rate_width = max(len(r) for r in [*rates.values(), "pass rate"])
-    lead = label_width + 2 + rate_width
-    per_block = max(1, (width - lead) // (key_width + 1))
-    lines: list[str] = []
-    for start in range(0, len(table.rows), per_block):
-        block = range(start, min(len(table.rows), start + per_block))
-        numbers = "".join(f" {i + 1:>{key_width}}" for i in block)
-        lines += [""] if start else []
-        lines.append(f"{'':<{label_width}}  {'pass rate':>{rate_width}}{numbers}")
-        for column in table.columns:
-            marks = "".join(f" {_mark(table, table.rows[i], column):>{key_width}}" for i in block)
-            label = _clip(column, label_width)
-            lines.append(f"{label:<{label_width}}  {rates[column]:>{rate_width}}{marks}")
-    key = [f"{i}={row.label}" for i, row in enumerate(table.rows, start=1)]
-    return lines + _pack(["scenarios:", *key], width)
-
-
-def _pack(words: Sequence[str], width: int) -> list[str]:
-    """``words`` joined by two spaces into lines of at most ``width`` (never split inside one)."""
-    lines = [words[0]]
-    for word in words[1:]:
-        if len(lines[-1]) + 2 + len(word) <= width:
-            lines[-1] += "  " + word
-        else:
-            lines.append(word)
-    return lines
+    return terminal_lines(grid(items), summary=summarize(items), width=width)

@@ -18,6 +18,7 @@ from .providers import load_providers
 from .runner import Runner, Transcript
 from .scenario import Scenario
 from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
+from .usage import USAGE_FILE, UsageTracker
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -40,6 +41,19 @@ class HarnessSession:
         self.scenario_dirs = [
             (self.rootdir / d).resolve() for d in config.getini("harness_scenario_dirs")
         ]
+        self.usage = UsageTracker(recordings_dir=self.settings.recordings_dir)
+        self.runners: list[Runner] = []
+        self._check_ci()
+
+    def _check_ci(self) -> None:
+        """Recording in CI is almost always a mistake: it needs an explicit opt-in."""
+        in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+        allowed = self.config.getoption("harness_allow_record_in_ci", False)
+        if in_ci and self.settings.record_mode.records and not allowed:
+            raise pytest.UsageError(
+                f"record mode {self.settings.record_mode.value!r} refused because CI is set; "
+                "pass --harness-allow-record-in-ci if this CI job is meant to record"
+            )
 
     @cached_property
     def matrix(self) -> list[Column]:
@@ -56,6 +70,7 @@ class HarnessSession:
         inside = any(resolved.is_relative_to(d) for d in self.scenario_dirs)
         if not inside and not parent.session.isinitpath(path):
             return None
+        self.usage.collected.add(display_path(path, self.rootdir))
         return ScenarioModule.from_parent(parent, path=path)  # type: ignore[no-any-return]
 
     def parametrize(self, metafunc: pytest.Metafunc) -> None:
@@ -87,6 +102,9 @@ class HarnessSession:
     ) -> Callable[[Case], Transcript]:
         """The callable a scenario test uses to run its case."""
 
+        if runner not in self.runners:
+            self.runners.append(runner)
+
         def run(case: Case) -> Transcript:
             try:
                 transcript = runner.run(case, test_id=request.node.nodeid)
@@ -114,3 +132,33 @@ class HarnessSession:
                 f"transcript snapshot differs (--snapshot-update accepts it):\n{diff}",
                 pytrace=False,
             )
+
+    # --- usage of recordings, for `harness recordings prune` -------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Remember scenario items that failed: their later steps' recordings went unused."""
+        if report.failed and ".y" in report.nodeid.split("::")[0][-5:]:
+            self.usage.failed.add(report.nodeid)
+
+    def finish(self, session: pytest.Session) -> None:
+        """Ship usage to the xdist controller, or (controller / single process) write it."""
+        for runner in self.runners:
+            self.usage.used.update(runner.store.used)
+        if session.shouldstop or session.shouldfail:
+            self.usage.reasons.add("the run stopped early (-x/--maxfail)")
+        if self.settings.models:
+            self.usage.reasons.add("--harness-models narrowed the matrix")
+        if any("::" in str(arg) for arg in self.config.args):
+            self.usage.reasons.add("node ids were named on the command line")
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["harness_usage"] = self.usage.to_wire()
+        elif self.usage.collected:
+            files = {
+                display_path(p, self.rootdir)
+                for d in self.scenario_dirs
+                for p in [*d.rglob("*.yaml"), *d.rglob("*.yml")]
+                if "__snapshots__" not in p.parts
+            }
+            usage = self.usage.finish(scenario_files=files)
+            usage.write(self.rootdir / USAGE_FILE)

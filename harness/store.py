@@ -26,6 +26,8 @@ class RecordingStore:
     def __init__(self, *, root: Path, scanner: SecretScanner | None = None) -> None:
         self.root = root
         self.scanner = scanner or SecretScanner()
+        # Recordings this process read or wrote (paths relative to root), for pruning.
+        self.used: set[str] = set()
 
     def path_for(self, key: RequestKey) -> Path:
         """Where the recording for ``key`` lives (whether or not it exists)."""
@@ -33,7 +35,11 @@ class RecordingStore:
 
     def load(self, key: RequestKey) -> Recording | None:
         """The recording for ``key``, or None when there is none."""
-        return self.read(self.path_for(key))
+        path = self.path_for(key)
+        recording = self.read(path)
+        if recording is not None:
+            self.used.add(f"{key.provider}/{path.name}")
+        return recording
 
     def read(self, path: Path) -> Recording | None:
         """Read one file (None if absent); a broken file raises :class:`RecordingCorruptError`."""
@@ -65,6 +71,7 @@ class RecordingStore:
         text = recording.to_json()
         self.scanner.check(recording.to_dict(), target=f"recording {path}")
         write_atomic(path, text)
+        self.used.add(f"{provider}/{path.name}")
         return path
 
     def files(self, provider: str | None = None) -> Iterator[Path]:

@@ -76,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = LocalModelServer(
             hf_home=hf_home, model_id=model_id, port=args.port, log_path=args.log, seed=args.seed
         )
+        # Explicit handlers: a shell's background job would otherwise ignore SIGINT.
+        signal.signal(signal.SIGINT, _terminate)
         signal.signal(signal.SIGTERM, _terminate)
         try:
             server.start()
@@ -92,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

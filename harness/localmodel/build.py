@@ -273,6 +273,9 @@ MODEL_CONFIG: Mapping[str, Any] = {
 TRAIN_STEPS = 200
 LEARNING_RATE = 3e-3
 
+BLOB_MTIME = 1_704_067_200
+"""Fixed mtime of the blobs (2024-01-01 UTC): ``/v1/models`` reports it as ``created``."""
+
 _REPO_DIRNAME = "models--" + MODEL_ID.replace("/", "--")
 _LIBRARIES = ("torch", "transformers", "tokenizers")
 _TIER_MODULES = ("torch", "transformers", "tokenizers", "fastapi", "uvicorn")
@@ -402,6 +405,7 @@ def _install_snapshot(*, built: Path, work: Path, repo: Path, revision: str) -> 
         blob = blobs / digest
         if not blob.exists():
             os.replace(path, blob)
+        os.utime(blob, (BLOB_MTIME, BLOB_MTIME))
         link = staging / relative
         link.parent.mkdir(parents=True, exist_ok=True)
         up = "../" * (len(relative.parts) + 1)

@@ -175,7 +175,7 @@ class LocalModelServer:
         ]
 
     def environment(self) -> dict[str, str]:
-        """The server's environment: this one, offline, with ``HF_HOME`` as the only cache."""
+        """The server's environment: this one, offline, one thread, ``HF_HOME`` the only cache."""
         env = {k: v for k, v in os.environ.items() if k not in _CACHE_OVERRIDES}
         env.update(
             {
@@ -185,6 +185,8 @@ class LocalModelServer:
                 "HF_HUB_DISABLE_TELEMETRY": "1",
                 "HF_HUB_DISABLE_PROGRESS_BARS": "1",
                 "TOKENIZERS_PARALLELISM": "false",
+                # One thread: for a model this small, OpenMP's second thread costs 10x latency.
+                "OMP_NUM_THREADS": "1",
                 "PYTHONUNBUFFERED": "1",
             }
         )

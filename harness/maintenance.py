@@ -1,0 +1,145 @@
+"""Maintaining a recordings folder: verify, prune, show (the core of ``harness recordings``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from openai.types.chat import ChatCompletionChunk
+
+from .assemble import assemble_chat
+from .errors import HarnessError, RecordingCorruptError
+from .recording import Recording
+from .secrets import SecretScanner
+from .store import RecordingStore
+from .transcript import Exchange
+from .usage import Usage
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file."""
+
+    path: Path
+    kind: str  # corrupt | misplaced | duplicate | secret | partial-write
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}: {self.detail}"
+
+
+def verify(store: RecordingStore, *, scanner: SecretScanner) -> tuple[int, list[Problem]]:
+    """Check every recording: readable, under its own key, unique, secret-free."""
+    problems: list[Problem] = []
+    owners: dict[str, Path] = {}
+    checked = 0
+    for leftover in sorted(store.root.glob("*/.*.tmp")):
+        problems.append(Problem(leftover, "partial-write", "temp file of an interrupted write"))
+    for path in store.files():
+        checked += 1
+        try:
+            recording = store.read(path)
+        except RecordingCorruptError as exc:
+            problems.append(Problem(path, "corrupt", str(exc).split(": ", 1)[-1]))
+            continue
+        assert recording is not None
+        provider = path.parent.name
+        key = recording.key(provider)
+        expected = store.path_for(key)
+        if expected.name != path.name:
+            problems.append(Problem(path, "misplaced", f"its request's key says {expected.name}"))
+        if key.digest in owners:
+            problems.append(Problem(path, "duplicate", f"same request as {owners[key.digest]}"))
+        owners.setdefault(key.digest, path)
+        for finding in scanner.findings(recording.to_dict()):
+            problems.append(Problem(path, "secret", finding))
+    return checked, problems
+
+
+def prune(store: RecordingStore, *, usage: Usage, dry_run: bool) -> list[Path]:
+    """Delete (or list, with ``dry_run``) the recordings a complete run did not use."""
+    if not usage.complete:
+        raise HarnessError(
+            "refusing to prune after a partial run: " + "; ".join(usage.partial_reasons)
+        )
+    if Path(usage.recordings_dir).resolve() != store.root.resolve():
+        raise HarnessError(
+            f"the last run used {usage.recordings_dir}, not {store.root}; run the suite again"
+        )
+    unused = [p for p in store.files() if str(p.relative_to(store.root)) not in usage.used]
+    if not dry_run:
+        for path in unused:
+            path.unlink()
+    return unused
+
+
+def find(store: RecordingStore, ref: str) -> list[Path]:
+    """Recordings matching a key (digest, file name or path) or a scenario id."""
+    direct = Path(ref)
+    if direct.is_file():
+        return [direct]
+    matches = [p for p in store.files() if ref in (p.name, p.stem) or p.stem.endswith(f"-{ref}")]
+    if matches:
+        return matches
+    needle = f"::{ref}["
+    return [p for p in store.files() if needle in _test_id(p)]
+
+
+def _test_id(path: Path) -> str:
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("test_id", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def show(recording: Recording, *, path: Path) -> Iterator[str]:
+    """A readable transcript of one recording."""
+    yield f"# {path}"
+    yield f"test: {recording.test_id}"
+    yield f"{recording.method} {recording.url}"
+    body = recording.request_body if isinstance(recording.request_body, dict) else {}
+    for message in body.get("messages", []):
+        yield f"  {message.get('role', '?')}: {_text(message.get('content'))}"
+    if "input" in body:
+        yield f"  input: {_text(body['input'])}"
+    status = f"HTTP {recording.status_code}" + (" (truncated)" if recording.truncated else "")
+    yield f"-> {status}, {'streamed' if recording.is_streaming else 'not streamed'}"
+    yield f"  {_reply(recording)}"
+
+
+def _reply(recording: Recording) -> str:
+    if recording.is_streaming:
+        items = [item["__data__"] for item in recording.response_body]
+        if items and all(
+            isinstance(i, dict) and i.get("object") == "chat.completion.chunk" for i in items
+        ):
+            reply = assemble_chat(
+                [ChatCompletionChunk.model_validate(i) for i in items], check=False
+            )
+            exchange = Exchange(sent=(), streamed=True, reply=reply)
+            calls = [f"{c.function.name}({c.function.arguments})" for c in exchange.tool_calls]
+            content = reply.choices[0].message.content if reply.choices else None
+            return f"assistant: {_text(content)}" + (
+                f" [tool calls: {', '.join(calls)}]" if calls else ""
+            )
+        return f"{len(items)} events: " + ", ".join(
+            str(i.get("type", "?")) for i in items[:12] if isinstance(i, dict)
+        )
+    data = recording.response_body.get("__data__")
+    if isinstance(data, dict) and data.get("choices"):
+        message = data["choices"][0].get("message", {})
+        return f"assistant: {_text(message.get('content'))}"
+    return json.dumps(data, ensure_ascii=False)[:400]
+
+
+def _text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [
+            p.get("text", f"<{p.get('type')}>") if isinstance(p, dict) else str(p) for p in content
+        ]
+        return " ".join(str(p) for p in parts)
+    return json.dumps(content, ensure_ascii=False)
