@@ -32,7 +32,8 @@ def import_recordings(
             sources.append(path)
         else:
             raise HarnessError(f"{path}: no such file or folder")
-    copied: list[tuple[Path, Path]] = []
+    # Read and check everything first: a bad file aborts the import before anything is written.
+    parsed: list[tuple[Path, Recording, str]] = []
     for source in sources:
         try:
             data = json.loads(source.read_text(encoding="utf-8"))
@@ -45,8 +46,8 @@ def import_recordings(
                 f"{source}: cannot tell the provider (no 'txt=<provider>/<model>' in test_id); "
                 "pass --provider ID"
             )
-        copied.append((source, store.save(recording, provider=owner)))
-    return copied
+        parsed.append((source, recording, owner))
+    return [(source, store.save(rec, provider=owner)) for source, rec, owner in parsed]
 
 
 def _provider_from(test_id: str) -> str | None:

@@ -73,9 +73,10 @@ def _tool_call(value: Any, result: StepResult) -> str | None:
 
 
 def _no_tool_call(value: Any, result: StepResult) -> str | None:
-    calls = result.tool_calls
-    names = ", ".join(c.function.name for c in calls if c.function)
-    return None if not calls else f"the model called tools: {names}"
+    if not result.called_any_tool:
+        return None
+    names = ", ".join(c.function.name for c in result.tool_calls) or "a custom tool"
+    return f"the model called tools: {names}"
 
 
 CHECKS: dict[str, Check] = {

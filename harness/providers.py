@@ -8,8 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ProviderConfigError
-from .scenario import ID_PATTERN
-from .yamlsrc import LocDict, load_yaml, locate, value_pos
+from .validation import ID_PATTERN
+from .validation import located_error
+from .yamlsrc import load_yaml, value_pos
 
 
 class _Model(BaseModel):
@@ -62,17 +63,13 @@ def load_providers(path: Path, *, display: str | None = None) -> list[Provider]:
     try:
         parsed = ProvidersFile.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = tuple(p for p in error["loc"] if isinstance(p, int) or _present(data, p))
-        line, col = (
-            locate(data, loc) if error["type"] == "extra_forbidden" else value_pos(data, loc)
-        )
-        where = ".".join(str(p) for p in loc)
-        raise ProviderConfigError(
-            f"{where}: {error['msg']}" if where else str(error["msg"]),
-            path=shown,
-            line=line,
-            col=col,
+        raise located_error(
+            exc,
+            data,
+            shown=shown,
+            error=ProviderConfigError,
+            models={"providers": Provider, "models": ModelSpec},
+            root=ProvidersFile,
         ) from None
     seen: set[str] = set()
     for index, provider in enumerate(parsed.providers):
@@ -83,12 +80,3 @@ def load_providers(path: Path, *, display: str | None = None) -> list[Provider]:
             )
         seen.add(provider.id)
     return parsed.providers
-
-
-def _present(data: object, key: str) -> bool:
-    """Whether ``key`` appears anywhere as a mapping key (to filter pydantic union tags)."""
-    if isinstance(data, LocDict):
-        return key in data or any(_present(v, key) for v in data.values())
-    if isinstance(data, list):
-        return any(_present(v, key) for v in data)
-    return False

@@ -32,7 +32,8 @@ _TYPES_BY_OBJECT = {
     "ConversationDeletedResource",
     "model": "openai.types.model.Model",
 }
-_ROUTE_WORD = re.compile(r"^[a-z]+$")
+# Fixed path words of the API (`input_items` too); ids such as `resp_9f2c…` carry digits.
+_ROUTE_WORD = re.compile(r"^[a-z]+(?:_[a-z]+)*$")
 
 
 def type_name(data: Any) -> str:
@@ -150,7 +151,9 @@ class Recording:
             request = data["request"]
             response = data["response"]
             body = response["body"]
-            streaming = bool(response.get("is_streaming", isinstance(body, list)))
+            streaming = response.get("is_streaming", isinstance(body, list))
+            if not isinstance(streaming, bool):
+                raise TypeError("response.is_streaming must be true or false")
             _check_body(body, streaming)
             return cls(
                 test_id=str(data.get("test_id", "")),
@@ -187,7 +190,7 @@ class Recording:
             )
             head = f"event: {event}\n" if isinstance(event, str) and not chat else ""
             parts.append(f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n")
-        if chat:
+        if chat and not self.truncated:  # a stream that broke off never said [DONE]
             parts.append("data: [DONE]\n\n")
         return self.status_code, {"content-type": "text/event-stream"}, "".join(parts).encode()
 

@@ -6,8 +6,6 @@ validate files and generate the JSON Schema (``harness schema``).
 
 from __future__ import annotations
 
-import difflib
-import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,9 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
+from .validation import ID_PATTERN, located_error, unknown_key
 from .yamlsrc import LocDict, load_yaml, locate, value_pos
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 StreamSetting = bool | Literal["both"]
 
 
@@ -59,7 +57,7 @@ class Expectation(_Model):
     @classmethod
     def _exactly_one(cls, data: Any) -> Any:
         if isinstance(data, dict) and len(data) != 1:
-            keys = ", ".join(map(str, data)) or "none"
+            keys = ", ".join(map(repr, data)) or "none"
             raise ValueError(f"an expectation has exactly one key, got {keys}")
         return data
 
@@ -156,6 +154,13 @@ class ScenarioFile(_Model):
 
 # Keys the loader fills in; a file that sets them is told they are unknown.
 _INTERNAL = frozenset({"path", "base_dir", "line", "step_lines", "expect_lines"})
+_MODELS: dict[str, type[BaseModel]] = {
+    "scenarios": Scenario,
+    "steps": Step,
+    "expect": Expectation,
+    "error": ErrorExpect,
+    "tool_call": ToolCallExpect,
+}
 
 
 def load_scenarios(path: Path, *, display: str | None = None) -> list[Scenario]:
@@ -171,11 +176,20 @@ def load_scenarios(path: Path, *, display: str | None = None) -> list[Scenario]:
             if isinstance(item, LocDict):
                 for key in _INTERNAL & item.keys():
                     line, col = locate(data, ("scenarios", index, key))
-                    raise ScenarioError(_unknown(key, Scenario), path=shown, line=line, col=col)
+                    cause = unknown_key(key, Scenario, _INTERNAL)
+                    raise ScenarioError(cause, path=shown, line=line, col=col)
     try:
         parsed = ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        raise _located(exc, data, shown) from None
+        raise located_error(
+            exc,
+            data,
+            shown=shown,
+            error=ScenarioError,
+            models=_MODELS,
+            root=ScenarioFile,
+            internal=_INTERNAL,
+        ) from None
     scenarios: list[Scenario] = []
     seen: dict[str, int] = {}
     for index, scenario in enumerate(parsed.scenarios):
@@ -200,97 +214,3 @@ def load_scenarios(path: Path, *, display: str | None = None) -> list[Scenario]:
             )
         )
     return scenarios
-
-
-def _located(exc: ValidationError, data: Any, shown: str) -> ScenarioError:
-    """Turn the first pydantic error into a one-line, located ScenarioError."""
-    # Unknown keys first: a typo in a key explains the "missing" errors that follow from it.
-    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    loc = _data_path(data, first["loc"])
-    line, col = (value_pos if first["type"] != "extra_forbidden" else locate)(data, loc)
-    # Union members fail one by one at the same place: report them as one problem.
-    same = [e for e in errors if _data_path(data, e["loc"]) == loc and e["type"] != "missing"]
-    if len(same) > 1:
-        options = " or ".join(dict.fromkeys(_expected(e) for e in same))
-        cause, rest = f"{_dotted(loc)}: expected {options}", len(errors) - len(same)
-    else:
-        cause, rest = _cause(first, loc), len(errors) - 1
-    if rest:
-        cause += f" (and {rest} more problem{'s' if rest > 1 else ''})"
-    return ScenarioError(cause, path=shown, line=line, col=col)
-
-
-def _expected(error: Any) -> str:
-    return str(error["msg"]).removeprefix("Input should be ")
-
-
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    """The part of a pydantic location that names data: union-member tags are dropped."""
-    out: list[int | str] = []
-    node = data
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and _is_field_name(part):
-            node = None  # a missing or unknown key: keep it for the message, stop there
-        else:
-            continue  # e.g. 'str', 'list[dict[str,any]]', "literal['both']"
-        out.append(part)
-    return tuple(out)
-
-
-_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
-
-
-def _is_field_name(part: str) -> bool:
-    return re.fullmatch(r"[a-z_]+", part) is not None and part not in _TYPE_TAGS
-
-
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-_MODELS: dict[str, type[BaseModel]] = {
-    "scenarios": Scenario,
-    "steps": Step,
-    "expect": Expectation,
-    "error": ErrorExpect,
-    "tool_call": ToolCallExpect,
-}
-
-
-def _owner(loc: tuple[int | str, ...]) -> type[BaseModel]:
-    """The model that holds the last key of ``loc``."""
-    for part in reversed(loc[:-1]):
-        if isinstance(part, str):
-            return _MODELS.get(part, ScenarioFile)
-    return ScenarioFile
-
-
-def _unknown(key: object, model: type[BaseModel]) -> str:
-    known = [name for name in model.model_fields if name not in _INTERNAL]
-    guess = difflib.get_close_matches(str(key), known, n=1)
-    hint = f" (did you mean {guess[0]!r}?)" if guess else f" (expected one of: {', '.join(known)})"
-    return f"unknown key {key!r}{hint}"
-
-
-def _cause(error: Any, loc: tuple[int | str, ...]) -> str:
-    kind = error["type"]
-    where = _dotted(loc)
-    if kind == "extra_forbidden":
-        return _unknown(loc[-1] if loc else "?", _owner(loc))
-    if kind == "missing":
-        where = f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""
-        return f"missing required key {loc[-1] if loc else 'scenarios'!r}{where}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "string_pattern_mismatch":
-        message = (
-            "use letters, digits, '.', '_' or '-' (no spaces), starting with a letter or digit"
-        )
-    return f"{where}: {message}" if where else message

@@ -83,13 +83,15 @@ class RecordingStore:
     def nearest(self, key: RequestKey) -> tuple[Path, list[str]] | None:
         """The closest recorded request for the same provider and route, with its diff."""
         best: tuple[int, Path, list[str]] | None = None
-        for path in (self.root / key.provider).glob(f"{key.route}-*.json"):
+        for path in sorted((self.root / key.provider).glob(f"{key.route}-*.json")):
             try:
                 recording = self.read(path)
             except RecordingCorruptError:
                 continue
             if recording is None or recording.method != key.method:
                 continue
+            if recording.key(key.provider).route != key.route:
+                continue  # `conversations-*` also globs `conversations-items-*`
             changes = diff_paths(recording.request_body, key.body)
             if best is None or len(changes) < best[0]:
                 best = (len(changes), path, changes)
@@ -101,6 +103,7 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; recordings are shared files
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

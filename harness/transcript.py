@@ -86,6 +86,14 @@ class StepResult:
         return reply.choices[0].finish_reason if reply is not None and reply.choices else None
 
     @property
+    def called_any_tool(self) -> bool:
+        """Whether the model made any tool call (function or custom) during the step."""
+        return any(
+            e.reply is not None and e.reply.choices and e.reply.choices[0].message.tool_calls
+            for e in self.exchanges
+        )
+
+    @property
     def tool_calls(self) -> list[ChatCompletionMessageToolCall]:
-        """Every tool call the model made during the step, in order."""
+        """Every function tool call the model made during the step, in order."""
         return [call for exchange in self.exchanges for call in exchange.tool_calls]

@@ -46,17 +46,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader whose mappings and sequences keep their marks; rejects duplicate keys."""
 
     def construct_loc_mapping(self, node: yaml.MappingNode) -> LocDict:
-        self.flatten_mapping(node)
+        explicit = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+        self.flatten_mapping(node)  # puts `<<` merged pairs first; explicit keys override them
+        merged = len(node.value) - explicit
         out = LocDict()
         out.pos = _pos(node)
         out.key_pos = {}
         out.value_pos = {}
-        for key_node, value_node in node.value:
+        explicit_keys: set[Any] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 raise _Located("mapping keys must be scalars", _pos(key_node))
-            if key in out:
-                raise _Located(f"duplicate key {key!r}", _pos(key_node))
+            if index >= merged:
+                if key in explicit_keys:
+                    raise _Located(f"duplicate key {key!r}", _pos(key_node))
+                explicit_keys.add(key)
             out[key] = self.construct_object(value_node, deep=True)
             out.key_pos[key] = _pos(key_node)
             out.value_pos[key] = _pos(value_node)

@@ -92,9 +92,11 @@ class ChatDriver:
             else:
                 reply = result
         except openai.APIConnectionError as exc:
-            if isinstance(exc.__cause__, HarnessError):
+            if isinstance(exc.__cause__, HarnessError):  # openai<3 wraps transport errors
                 raise exc.__cause__ from None
-            raise
+            cause = f" ({type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ else ""
+            error = ProviderError(kind=type(exc).__name__, message=f"{exc.message}{cause}")
+            return Exchange(sent=sent, streamed=stream, error=error)
         except openai.APIStatusError as exc:
             error = ProviderError(
                 kind=type(exc).__name__, message=exc.message, status=exc.status_code, body=exc.body
@@ -103,7 +105,7 @@ class ChatDriver:
         except openai.APIError as exc:  # an error event inside a stream
             error = ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
             return Exchange(sent=sent, streamed=stream, error=error)
-        except httpx.TransportError as exc:  # the stream broke off midway
+        except httpx.TransportError as exc:  # a stream broke off midway (older SDKs)
             error = ProviderError(kind=type(exc).__name__, message=str(exc))
             return Exchange(sent=sent, streamed=stream, error=error)
         return Exchange(sent=sent, streamed=stream, reply=reply)

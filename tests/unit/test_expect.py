@@ -1,0 +1,311 @@
+"""Tests for harness.expect: every expectation kind, holding and failing, with its reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from openai.types.chat import ChatCompletion
+
+from harness.expect import CHECKS, failed, is_subset
+from harness.scenario import Expectation
+from harness.transcript import Exchange, ProviderError, StepResult
+
+
+def tool_call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
+
+
+def reply(
+    content: str | None = "The planet is Earth.",
+    *,
+    finish: str = "stop",
+    tool_calls: list[dict[str, Any]] | None = None,
+) -> ChatCompletion:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+        }
+    )
+
+
+def result(*replies: ChatCompletion) -> StepResult:
+    return StepResult(
+        index=0, exchanges=tuple(Exchange(sent=(), streamed=None, reply=r) for r in replies)
+    )
+
+
+NOT_FOUND = ProviderError(
+    kind="NotFoundError",
+    message="Error code: 404 - The model `nope` does not exist",
+    status=404,
+    body={"message": "The model `nope` does not exist", "code": "model_not_found"},
+)
+
+
+def error_result(error: ProviderError = NOT_FOUND) -> StepResult:
+    return StepResult(index=0, exchanges=(Exchange(sent=(), streamed=False, error=error),))
+
+
+def check(expectation: dict[str, Any], step: StepResult) -> str | None:
+    return failed(Expectation.model_validate(expectation), step)
+
+
+# --- text expectations ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expectation", "text", "reason"),
+    [
+        ({"contains": "Earth"}, "The planet is Earth.", None),
+        ({"contains": "earth"}, "The planet is Earth.", "the reply does not contain 'earth'"),
+        ({"icontains": "EARTH"}, "The planet is Earth.", None),
+        ({"icontains": "strasse"}, "Die Straße", None),  # casefold, not just lower
+        (
+            {"icontains": "mars"},
+            "The planet is Earth.",
+            "the reply does not contain 'mars' (ignoring case)",
+        ),
+        ({"not_contains": "error"}, "all fine", None),
+        ({"not_contains": "fine"}, "all fine", "the reply contains 'fine'"),
+        ({"regex": r"\d+ moons"}, "Mars has 2 moons", None),  # search, not full match
+        ({"regex": "^[^a-z]*$"}, "SATURN!", None),
+        ({"regex": "^[^a-z]*$"}, "Saturn", "the reply does not match /^[^a-z]*$/"),
+        ({"equals": "It is 21."}, "It is 21.", None),
+        ({"equals": "It is 21"}, "It is 21.", "the reply is not exactly 'It is 21'"),
+    ],
+)
+def test_text_expectations(expectation: dict[str, Any], text: str, reason: str | None) -> None:
+    assert check(expectation, result(reply(text))) == reason
+
+
+def test_text_of_a_reply_without_content_is_empty() -> None:
+    step = result(reply(None, tool_calls=[tool_call("f", {})], finish="tool_calls"))
+    assert step.text == ""
+    assert check({"equals": ""}, step) is None
+    assert check({"contains": "x"}, step) == "the reply does not contain 'x'"
+
+
+def test_text_is_the_last_exchange_reply() -> None:
+    step = result(reply("first", tool_calls=[tool_call("f", {})]), reply("second"))
+    assert check({"equals": "second"}, step) is None
+    assert check({"contains": "first"}, step) == "the reply does not contain 'first'"
+
+
+@pytest.mark.parametrize(
+    ("finish", "expected", "reason"),
+    [
+        ("stop", "stop", None),
+        ("length", "stop", "finish_reason is 'length', not 'stop'"),
+        ("tool_calls", "tool_calls", None),
+    ],
+)
+def test_finish_reason(finish: str, expected: str, reason: str | None) -> None:
+    assert check({"finish_reason": expected}, result(reply("x", finish=finish))) == reason
+
+
+# --- tool calls ----------------------------------------------------------------------------
+
+
+def test_tool_call_by_name() -> None:
+    step = result(reply(None, tool_calls=[tool_call("get_weather", {"city": "Paris"})]))
+    assert check({"tool_call": {"name": "get_weather"}}, step) is None
+    assert check({"tool_call": {"name": "get_time"}}, step) == (
+        "no call to tool 'get_time' (calls made: get_weather)"
+    )
+
+
+def test_tool_call_when_no_tool_was_called() -> None:
+    assert check({"tool_call": {"name": "f"}}, result(reply("text"))) == (
+        "no call to tool 'f' (calls made: none)"
+    )
+
+
+def test_tool_call_arguments_are_a_json_subset() -> None:
+    args = {"city": "Paris", "units": "metric", "days": [1, 2]}
+    step = result(reply(None, tool_calls=[tool_call("get_weather", args)]))
+    assert (
+        check({"tool_call": {"name": "get_weather", "arguments": {"city": "Paris"}}}, step) is None
+    )
+    assert check({"tool_call": {"name": "get_weather", "arguments": args}}, step) is None
+    reason = check({"tool_call": {"name": "get_weather", "arguments": {"city": "Rome"}}}, step)
+    assert reason == (
+        f"tool 'get_weather' was called with {json.dumps(args)}, not with "
+        + json.dumps({"city": "Rome"})
+    )
+
+
+def test_tool_call_any_matching_call_is_enough() -> None:
+    calls = [
+        tool_call("get_weather", {"city": "Rome"}, "call_1"),
+        tool_call("get_weather", {"city": "Paris"}, "call_2"),
+    ]
+    step = result(reply(None, tool_calls=calls))
+    assert (
+        check({"tool_call": {"name": "get_weather", "arguments": {"city": "Paris"}}}, step) is None
+    )
+    reason = check({"tool_call": {"name": "get_weather", "arguments": {"city": "Oslo"}}}, step)
+    assert reason is not None
+    assert '{"city": "Rome"}; {"city": "Paris"}' in reason
+
+
+def test_tool_call_with_arguments_that_are_not_json() -> None:
+    step = result(reply(None, tool_calls=[tool_call("f", "{not json")]))
+    assert check({"tool_call": {"name": "f"}}, step) is None
+    assert check({"tool_call": {"name": "f", "arguments": {"a": 1}}}, step) == (
+        "tool 'f' was called with {not json, not with {\"a\": 1}"
+    )
+
+
+def test_tool_calls_of_every_round_count() -> None:
+    step = result(
+        reply(None, tool_calls=[tool_call("lookup", {"q": "x"})], finish="tool_calls"),
+        reply(None, tool_calls=[tool_call("fetch", {"id": 1})], finish="tool_calls"),
+        reply("done"),
+    )
+    assert check({"tool_call": {"name": "lookup", "arguments": {"q": "x"}}}, step) is None
+    assert check({"tool_call": {"name": "fetch"}}, step) is None
+    assert check({"no_tool_call": True}, step) == "the model called tools: lookup, fetch"
+
+
+def test_no_tool_call() -> None:
+    assert check({"no_tool_call": True}, result(reply("plain"))) is None
+    step = result(reply(None, tool_calls=[tool_call("a", {}), tool_call("b", {}, "call_2")]))
+    assert check({"no_tool_call": True}, step) == "the model called tools: a, b"
+
+
+def test_custom_tool_calls_do_not_break_tool_expectations() -> None:
+    custom = {"id": "call_9", "type": "custom", "custom": {"name": "grammar", "input": "x"}}
+    step = result(reply(None, tool_calls=[custom, tool_call("f", {"a": 1})]))
+    assert check({"tool_call": {"name": "f", "arguments": {"a": 1}}}, step) is None
+    assert check({"tool_call": {"name": "grammar"}}, step) == (
+        "no call to tool 'grammar' (calls made: f)"
+    )
+    assert check({"no_tool_call": True}, step) == "the model called tools: f"
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def test_error_expectation_holds_on_a_matching_error() -> None:
+    step = error_result()
+    assert check({"error": {"status": 404}}, step) is None
+    assert check({"error": {"message": "does not exist"}}, step) is None
+    assert check({"error": {"status": 404, "message": "DOES NOT EXIST"}}, step) is None
+    assert check({"error": {}}, step) is None  # any error
+
+
+def test_error_message_may_match_the_body() -> None:
+    error = ProviderError(
+        kind="BadRequestError", message="Error code: 400", status=400, body={"code": "bad_temp"}
+    )
+    assert check({"error": {"message": "bad_temp"}}, error_result(error)) is None
+
+
+def test_error_expectation_with_the_wrong_status() -> None:
+    assert check({"error": {"status": 400}}, error_result()) == (
+        f"expected HTTP 400, got {NOT_FOUND.describe()}"
+    )
+
+
+def test_error_expectation_with_a_message_not_mentioned() -> None:
+    assert check({"error": {"message": "rate limit"}}, error_result()) == (
+        f"the error does not mention 'rate limit': {NOT_FOUND.describe()}"
+    )
+
+
+def test_error_expectation_on_a_reply() -> None:
+    assert check({"error": {"status": 404}}, result(reply("fine"))) == (
+        "expected a provider error, got a reply"
+    )
+
+
+def test_error_without_status_from_a_stream() -> None:
+    error = ProviderError(kind="APIError", message="overloaded", body={"type": "server_error"})
+    assert check({"error": {"message": "overloaded"}}, error_result(error)) is None
+    assert check({"error": {"status": 500}}, error_result(error)) == (
+        'expected HTTP 500, got APIError: overloaded\n  body: {"type": "server_error"}'
+    )
+
+
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        {"contains": "x"},
+        {"icontains": "x"},
+        {"not_contains": "x"},
+        {"regex": "."},
+        {"equals": ""},
+        {"finish_reason": "stop"},
+        {"tool_call": {"name": "f"}},
+        {"no_tool_call": True},
+    ],
+)
+def test_a_provider_error_fails_every_other_expectation(expectation: dict[str, Any]) -> None:
+    assert check(expectation, error_result()) == (
+        f"the provider answered with an error: {NOT_FOUND.describe()}"
+    )
+
+
+def test_same_as_nonstream_is_left_to_the_runner() -> None:
+    assert "same_as_nonstream" not in CHECKS
+    assert check({"same_as_nonstream": True}, result(reply("x"))) is None
+
+
+def test_every_other_expectation_kind_has_a_check() -> None:
+    kinds = set(Expectation.model_fields) - {"same_as_nonstream"}
+    assert set(CHECKS) == kinds
+
+
+def test_provider_error_describe() -> None:
+    assert NOT_FOUND.describe() == (
+        "NotFoundError (HTTP 404): Error code: 404 - The model `nope` does not exist\n"
+        '  body: {"message": "The model `nope` does not exist", "code": "model_not_found"}'
+    )
+    plain = ProviderError(kind="APIError", message="boom")
+    assert plain.describe() == "APIError: boom"
+    same = ProviderError(kind="X", message="body text here", status=500, body="body text")
+    assert same.describe() == "X (HTTP 500): body text here"
+
+
+# --- is_subset -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "holds"),
+    [
+        ({}, {"a": 1}, True),
+        ({"a": 1}, {"a": 1, "b": 2}, True),
+        ({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}}, True),
+        ({"a": 1}, {"b": 1}, False),
+        ({"a": 1}, {"a": 2}, False),
+        ({"a": 1}, [1], False),
+        ({"a": [1, 2]}, {"a": [1, 2]}, True),
+        ({"a": [1, 2]}, {"a": [1, 2, 3]}, False),  # lists match item by item, same length
+        ({"a": [1, 2]}, {"a": [2, 1]}, False),
+        ([{"x": 1}], [{"x": 1, "y": 2}], True),
+        ([1], {"0": 1}, False),
+        (1, 1.0, True),  # numbers compare by value
+        (1.5, 1.5, True),
+        (1, True, False),  # but booleans are not numbers
+        (True, 1, False),
+        (True, True, True),
+        (False, 0, False),
+        ("1", 1, False),
+        (None, None, True),
+        (None, "None", False),
+        ("Paris", "Paris", True),
+        ("paris", "Paris", False),
+    ],
+)
+def test_is_subset(expected: Any, actual: Any, holds: bool) -> None:
+    assert is_subset(expected, actual) is holds

@@ -1,0 +1,169 @@
+"""Tests for harness.providers: the providers file and its located errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ProviderConfigError
+from harness.providers import ModelSpec, Provider, load_providers
+
+
+def pos_of(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """1-based (line, col) of the ``nth`` occurrence of ``needle``."""
+    index = -1
+    for _ in range(nth + 1):
+        index = text.index(needle, index + 1)
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, col
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "providers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_error(tmp_path: Path, text: str) -> ProviderConfigError:
+    with pytest.raises(ProviderConfigError) as info:
+        load_providers(write(tmp_path, text), display="providers.yaml")
+    error = info.value
+    assert "\n" not in str(error)
+    assert str(error) == f"providers.yaml:{error.line}:{error.col}: {error.cause}"
+    return error
+
+
+VALID = """\
+providers:
+  - id: openai
+    base_url: https://api.openai.com/v1
+    api_key_env: OPENAI_API_KEY
+    capabilities: [tools]
+    models:
+      - gpt-4o-mini
+      - name: gpt-4o
+        capabilities: [vision, tools, audio]
+  - id: local
+    base_url: http://localhost:8000/v1
+    models: [llama-3]
+"""
+
+
+def test_valid_file_loads(tmp_path: Path) -> None:
+    openai_p, local = load_providers(write(tmp_path, VALID))
+    assert openai_p == Provider(
+        id="openai",
+        base_url="https://api.openai.com/v1",
+        api_key_env="OPENAI_API_KEY",
+        capabilities=["tools"],
+        models=["gpt-4o-mini", ModelSpec(name="gpt-4o", capabilities=["vision", "tools", "audio"])],
+    )
+    assert local.id == "local"
+    assert local.base_url == "http://localhost:8000/v1"
+    assert local.api_key_env is None
+    assert local.capabilities == []
+    assert local.models == ["llama-3"]
+
+
+def test_model_specs_merge_provider_capabilities(tmp_path: Path) -> None:
+    openai_p, local = load_providers(write(tmp_path, VALID))
+    assert openai_p.model_specs() == [
+        ModelSpec(name="gpt-4o-mini", capabilities=["tools"]),
+        ModelSpec(name="gpt-4o", capabilities=["audio", "tools", "vision"]),  # sorted, no dupes
+    ]
+    assert local.model_specs() == [ModelSpec(name="llama-3", capabilities=[])]
+
+
+def test_missing_file_says_how_to_fix_it(tmp_path: Path) -> None:
+    with pytest.raises(ProviderConfigError) as info:
+        load_providers(tmp_path / "nope.yaml", display="nope.yaml")
+    message = str(info.value)
+    assert message.startswith("nope.yaml:1:1: no providers file here; create one")
+    assert "--harness-providers" in message
+
+
+def test_a_folder_is_not_a_providers_file(tmp_path: Path) -> None:
+    with pytest.raises(ProviderConfigError, match="no providers file here"):
+        load_providers(tmp_path)
+
+
+def test_duplicate_provider_ids_point_at_the_second(tmp_path: Path) -> None:
+    text = (
+        "providers:\n"
+        "  - id: same\n    base_url: http://a\n    models: [m]\n"
+        "  - id: other\n    base_url: http://b\n    models: [m]\n"
+        "  - id: same\n    base_url: http://c\n    models: [m]\n"
+    )
+    error = load_error(tmp_path, text)
+    assert error.cause == "duplicate provider id 'same'"
+    assert (error.line, error.col) == pos_of(text, "same", nth=1)
+
+
+@pytest.mark.parametrize("url", ["ftp://host/v1", "localhost:8000/v1", "api.openai.com"])
+def test_bad_base_url(tmp_path: Path, url: str) -> None:
+    text = f"providers:\n  - id: a\n    base_url: {url}\n    models: [m]\n"
+    error = load_error(tmp_path, text)
+    assert error.cause.startswith("providers[0].base_url: ")
+    assert "https?://" in error.cause
+    assert (error.line, error.col) == pos_of(text, url)
+
+
+def test_bad_provider_id(tmp_path: Path) -> None:
+    text = "providers:\n  - id: 'has space'\n    base_url: http://a\n    models: [m]\n"
+    error = load_error(tmp_path, text)
+    assert error.cause.startswith("providers[0].id: ")
+    assert (error.line, error.col) == pos_of(text, "'has space'")
+
+
+def test_empty_models(tmp_path: Path) -> None:
+    text = "providers:\n  - id: a\n    base_url: http://a\n    models: []\n"
+    error = load_error(tmp_path, text)
+    assert error.cause.startswith("providers[0].models: List should have at least 1 item")
+    assert (error.line, error.col) == pos_of(text, "[]")
+
+
+def test_empty_providers_list(tmp_path: Path) -> None:
+    error = load_error(tmp_path, "providers: []\n")
+    assert error.cause.startswith("providers: List should have at least 1 item")
+
+
+def test_unknown_optional_key_is_named(tmp_path: Path) -> None:
+    text = "providers:\n  - id: a\n    base_url: http://a\n    models: [m]\n    api_key_nev: X\n"
+    error = load_error(tmp_path, text)
+    assert error.cause == "unknown key 'api_key_nev' (did you mean 'api_key_env'?)"
+    assert (error.line, error.col) == pos_of(text, "api_key_nev")
+
+
+def test_missing_required_key_is_named(tmp_path: Path) -> None:
+    text = "providers:\n  - id: a\n    models: [m]\n"
+    error = load_error(tmp_path, text)
+    assert "base_url" in error.cause
+
+
+def test_a_typo_in_a_required_key_names_the_typo(tmp_path: Path) -> None:
+    text = "providers:\n  - id: a\n    base_url: http://a\n    modles: [m]\n"
+    error = load_error(tmp_path, text)
+    assert "modles" in error.cause
+
+
+@pytest.mark.parametrize("text", ["- a\n", "", "just text\n"])
+def test_top_level_not_a_mapping(tmp_path: Path, text: str) -> None:
+    error = load_error(tmp_path, text)
+    assert (error.line, error.col) == (1, 1)
+    assert "valid dictionary" in error.cause
+
+
+def test_yaml_errors_are_provider_config_errors(tmp_path: Path) -> None:
+    text = "providers:\n  - id: a\n    id: b\n"
+    error = load_error(tmp_path, text)
+    assert error.cause == "duplicate key 'id'"
+    assert (error.line, error.col) == pos_of(text, "id: b")
+
+
+def test_provider_models_are_validated_strictly(tmp_path: Path) -> None:
+    text = "providers:\n  - id: a\n    base_url: http://a\n    models: [3]\n"
+    error = load_error(tmp_path, text)
+    assert error.cause.startswith("providers[0].models[0]: ")
+    assert (error.line, error.col) == pos_of(text, "3]")
