@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ProviderConfigError
-from .validation import ID_PATTERN
-from .validation import located_error
+from .validation import ID_PATTERN, located_error
 from .yamlsrc import load_yaml, value_pos
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support.fake_openai import FakeOpenAI, serve
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.fake_openai import FakeOpenAI, serve
 
 from conftest import Project
+from support.fake_openai import FakeOpenAI, serve
 
 SCENARIOS = """
 scenarios:

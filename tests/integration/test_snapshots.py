@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from conftest import Project
 from support.fake_openai import serve
 
