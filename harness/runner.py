@@ -12,7 +12,7 @@ import openai
 from ._http import httpx
 from .config import RecordMode, Settings
 from .drivers.chat import ChatDriver
-from .errors import ConfigError, ExpectationError
+from .errors import ConfigError, ExpectationError, HarnessError, RecordingMissError
 from .expect import failed
 from .jsondiff import diff_paths
 from .matrix import Case
@@ -20,17 +20,22 @@ from .providers import Provider
 from .secrets import SecretScanner
 from .store import RecordingStore
 from .transcript import StepResult
-from .transport import CallContext, RecordingTransport, ReplayTransport
+from .transport import CallContext, LiveTransport, RecordingTransport, ReplayTransport
 
 REPLAY_API_KEY = "harness-replay-no-key"
 
 
 @dataclass(frozen=True)
 class Transcript:
-    """Everything one case produced."""
+    """Everything one case produced, and why it failed (if it did)."""
 
     case: Case
     steps: tuple[StepResult, ...]
+    failure: str | None = None
+    missing: bool = False  # failed for want of a recording
+    mode: str = "replayed"  # replayed | recorded | live
+    latency: float | None = None  # seconds spent waiting on the provider
+    usage: dict[str, int] | None = None
 
 
 class Runner:
@@ -64,7 +69,7 @@ class Runner:
         if mode is RecordMode.REPLAY:
             transport = ReplayTransport(context=context, **common)  # type: ignore[arg-type]
         elif mode is RecordMode.LIVE:
-            transport = httpx.HTTPTransport()
+            transport = LiveTransport(inner=httpx.HTTPTransport(), context=context)
         else:
             transport = RecordingTransport(
                 context=context,
@@ -95,10 +100,10 @@ class Runner:
         return key
 
     def run(self, case: Case, *, test_id: str) -> Transcript:
-        """Run every step of ``case``; a failed expectation raises :class:`ExpectationError`."""
+        """Run every step of ``case`` until one fails; the transcript says what happened."""
         client, context = self.client_for(case.column.provider)
         scenario = case.scenario
-        context.test_id = test_id
+        context.reset(test_id=test_id)
         context.record_hint = (
             f"pytest {shlex.quote(test_id)} --harness-record-mode=record-missing"
             + (
@@ -115,22 +120,36 @@ class Runner:
                 f"step {index + 1}"
             )
 
-        driver = ChatDriver(client=client, case=case)
-        for result in driver.steps(on_step=on_step):
-            results.append(result)
-            self.check(case, result)
-        transcript = Transcript(case=case, steps=tuple(results))
-        if case.variant == "stream" and any(
-            e.kind == "same_as_nonstream" for step in scenario.steps for e in step.expect
-        ):
-            self.check_same_as_nonstream(transcript, client=client)
-        return transcript
+        failure: str | None = None
+        missing = False
+        try:
+            for result in ChatDriver(client=client, case=case).steps(on_step=on_step):
+                results.append(result)
+                self.check(case, result)
+            if case.variant == "stream" and any(
+                e.kind == "same_as_nonstream" for step in scenario.steps for e in step.expect
+            ):
+                self.check_same_as_nonstream(case, tuple(results), client=client)
+        except RecordingMissError as exc:
+            failure, missing = str(exc), True
+        except HarnessError as exc:
+            failure = str(exc)
+        return Transcript(
+            case=case,
+            steps=tuple(results),
+            failure=failure,
+            missing=missing,
+            mode=context.mode(live=self.settings.record_mode is RecordMode.LIVE),
+            latency=context.latency if self.settings.record_mode.reaches_network else None,
+            usage=_usage(results),
+        )
 
-    def check_same_as_nonstream(self, transcript: Transcript, *, client: openai.OpenAI) -> None:
+    def check_same_as_nonstream(
+        self, case: Case, steps: tuple[StepResult, ...], *, client: openai.OpenAI
+    ) -> None:
         """Run the ``nostream`` twin of a ``stream`` case and compare the assembled replies."""
-        case = transcript.case
         twin = ChatDriver(client=client, case=replace(case, variant="nostream"))
-        for streamed, plain in zip(transcript.steps, twin.steps(), strict=False):
+        for streamed, plain in zip(steps, twin.steps(), strict=False):
             step = case.scenario.steps[streamed.index]
             for number, expectation in enumerate(step.expect):
                 if expectation.kind != "same_as_nonstream":
@@ -158,6 +177,20 @@ class Runner:
             raise ExpectationError(
                 failure_message(case, result, reason=f"provider error: {result.error.describe()}")
             )
+
+
+def _usage(results: list[StepResult]) -> dict[str, int] | None:
+    """Token counts summed over every reply that reported them."""
+    totals = {"prompt_tokens": 0, "completion_tokens": 0}
+    seen = False
+    for result in results:
+        for exchange in result.exchanges:
+            usage = exchange.reply.usage if exchange.reply is not None else None
+            if usage is not None:
+                seen = True
+                totals["prompt_tokens"] += usage.prompt_tokens or 0
+                totals["completion_tokens"] += usage.completion_tokens or 0
+    return totals if seen else None
 
 
 def reply_summary(result: StepResult) -> dict[str, object]:

@@ -12,14 +12,16 @@ import pytest
 
 from .collect import SCENARIO_ATTR, ScenarioModule, display_path
 from .config import Settings, resolve_settings
-from .errors import ConfigError, HarnessError, LocatedError
+from .errors import ConfigError, LocatedError, SecretLeakError
 from .matrix import Case, Column, cases_for, columns, select_columns
 from .providers import load_providers
 from .runner import Runner, Transcript
 from .scenario import Scenario
+from .secrets import SecretScanner
 from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
 from .usage import USAGE_FILE, UsageTracker
 
+TRANSCRIPT = pytest.StashKey[Transcript]()
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -106,25 +108,31 @@ class HarnessSession:
             self.runners.append(runner)
 
         def run(case: Case) -> Transcript:
+            transcript = runner.run(case, test_id=request.node.nodeid)
+            request.node.stash[TRANSCRIPT] = transcript
+            if transcript.failure is not None:
+                pytest.fail(transcript.failure, pytrace=False)
             try:
-                transcript = runner.run(case, test_id=request.node.nodeid)
-            except HarnessError as exc:
+                self.assert_snapshot(transcript, request, scanner=runner.scanner)
+            except SecretLeakError as exc:
                 message = str(exc)
             else:
-                self.assert_snapshot(transcript, request)
                 return transcript
-            # Fail outside the except block so the report shows no chained exception.
-            pytest.fail(message, pytrace=False)
+            pytest.fail(message, pytrace=False)  # outside `except`: no chained traceback
 
         return run
 
-    def assert_snapshot(self, transcript: Transcript, request: pytest.FixtureRequest) -> None:
+    def assert_snapshot(
+        self, transcript: Transcript, request: pytest.FixtureRequest, *, scanner: SecretScanner
+    ) -> None:
         """Compare the transcript with its syrupy snapshot, when the scenario asks for one."""
         steps = snapshot_steps(transcript)
         if not steps:
             return
+        text = render_transcript(transcript, steps=steps)
+        scanner.check(text, target=f"the snapshot of {request.node.nodeid}")
         snapshot = request.getfixturevalue("snapshot").use_extension(TranscriptSnapshotExtension)
-        if snapshot != render_transcript(transcript, steps=steps):
+        if snapshot != text:
             diff = "\n".join(snapshot.get_assert_diff())
             if not request.config.get_terminal_writer().hasmarkup:
                 diff = _ANSI.sub("", diff)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,20 @@ class CallContext:
     test_id: str = ""
     where: str = ""
     record_hint: str = ""
+    replayed: int = 0
+    recorded: int = 0
+    latency: float = 0.0
+
+    def reset(self, *, test_id: str) -> None:
+        """Start a new case."""
+        self.test_id, self.where, self.record_hint = test_id, "", ""
+        self.replayed, self.recorded, self.latency = 0, 0, 0.0
+
+    def mode(self, *, live: bool) -> str:
+        """How this case's requests were answered: ``replayed``, ``recorded`` or ``live``."""
+        if live:
+            return "live"
+        return "recorded" if self.recorded else "replayed"
 
 
 class _KeyedTransport(httpx.BaseTransport):
@@ -55,6 +70,7 @@ class _KeyedTransport(httpx.BaseTransport):
         )
 
     def replay(self, request: httpx.Request, recording: Recording) -> httpx.Response:
+        self.context.replayed += 1
         status, headers, content = recording.response_content()
         if recording.truncated:
             stream = _TruncatedStream(content)
@@ -132,6 +148,7 @@ class RecordingTransport(_KeyedTransport):
             recording = self.store.load(key)
             if recording is not None:
                 return self.replay(request, recording)
+        started = time.perf_counter()
         try:
             response = self.inner.handle_request(request)
         except httpx.TransportError as exc:
@@ -141,6 +158,7 @@ class RecordingTransport(_KeyedTransport):
             ) from None
         streaming = response.headers.get("content-type", "").startswith("text/event-stream")
         content, truncated = self._read(response, streaming=streaming, url=str(request.url))
+        self.context.latency += time.perf_counter() - started
         body, mapping = normalize_body(
             _response_body(content, streaming=streaming), digest=key.digest
         )
@@ -157,7 +175,10 @@ class RecordingTransport(_KeyedTransport):
             id_normalization_mapping=mapping,
         )
         self.store.save(recording, provider=self.provider)
-        return self.replay(request, recording)
+        response = self.replay(request, recording)
+        self.context.replayed -= 1  # answered by the provider, not from a recording
+        self.context.recorded += 1
+        return response
 
     def _read(self, response: httpx.Response, *, streaming: bool, url: str) -> tuple[bytes, bool]:
         """The whole body, capped; a stream that breaks off midway is kept as truncated."""
@@ -182,6 +203,24 @@ class RecordingTransport(_KeyedTransport):
         finally:
             response.close()
         return b"".join(pieces), False
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class LiveTransport(httpx.BaseTransport):
+    """Passes requests straight to the provider, timing them; records nothing."""
+
+    def __init__(self, *, inner: httpx.BaseTransport, context: CallContext) -> None:
+        self.inner = inner
+        self.context = context
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        response = self.inner.handle_request(request)
+        response.read()
+        self.context.latency += time.perf_counter() - started
+        return response
 
     def close(self) -> None:
         self.inner.close()
