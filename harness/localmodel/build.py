@@ -405,6 +405,7 @@ def _install_snapshot(*, built: Path, work: Path, repo: Path, revision: str) -> 
         blob = blobs / digest
         if not blob.exists():
             os.replace(path, blob)
+        os.chmod(blob, 0o644)
         os.utime(blob, (BLOB_MTIME, BLOB_MTIME))
         link = staging / relative
         link.parent.mkdir(parents=True, exist_ok=True)

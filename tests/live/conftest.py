@@ -1,0 +1,13 @@
+"""Live tests of the local model tier: a real tiny model behind ``transformers serve``.
+
+The fixture and the report hook of :mod:`harness.localmodel.fixtures` are imported here
+rather than named in ``pytest_plugins``: pytest refuses ``pytest_plugins`` in a conftest
+below the rootdir's when the run starts from the rootdir (``pytest`` with testpaths).
+"""
+
+from __future__ import annotations
+
+from harness.localmodel.fixtures import (  # noqa: F401 - registered by being in this module
+    local_model_server,
+    pytest_runtest_makereport,
+)
