@@ -20,6 +20,12 @@ class Column:
     provider: Provider
     model: str
     capabilities: frozenset[str]
+    wire_model: str = ""
+
+    @property
+    def request_model(self) -> str:
+        """The ``model`` sent in requests."""
+        return self.wire_model or self.model
 
     @property
     def id(self) -> str:
@@ -54,7 +60,9 @@ class Case:
 def columns(providers: Iterable[Provider]) -> list[Column]:
     """Every provider/model pair, in file order."""
     return [
-        Column(provider=p, model=m.name, capabilities=frozenset(m.capabilities))
+        Column(
+            provider=p, model=m.name, capabilities=frozenset(m.capabilities), wire_model=m.wire_name
+        )
         for p in providers
         for m in p.model_specs()
     ]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ProviderConfigError
+from .errors import ConfigError, ProviderConfigError
 from .validation import ID_PATTERN, located_error
 from .yamlsrc import load_yaml, value_pos
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class _Model(BaseModel):
@@ -17,26 +21,55 @@ class _Model(BaseModel):
 
 
 class ModelSpec(_Model):
-    """A model served by a provider, with the capabilities scenarios may require."""
+    """A model served by a provider, with the capabilities scenarios may require.
+
+    ``name`` names the column (``provider/name``); ``model`` is what requests send, when it
+    differs (deployment names, ``org/model`` ids).
+    """
 
     name: Annotated[str, Field(min_length=1)]
+    model: Annotated[str, Field(min_length=1)] | None = None
     capabilities: list[str] = Field(default_factory=list)
+
+    @property
+    def wire_name(self) -> str:
+        """The ``model`` sent in requests."""
+        return self.model or self.name
 
 
 class Provider(_Model):
     """An OpenAI-compatible endpoint."""
 
     id: Annotated[str, Field(pattern=ID_PATTERN)]
-    base_url: Annotated[str, Field(pattern=r"^https?://")]
+    # `${VAR}` or `${VAR:-default}` is read from the environment (e.g. a local server's port).
+    base_url: Annotated[str, Field(pattern=r"^(https?://|\$\{)")]
     api_key_env: str | None = None
     capabilities: list[str] = Field(default_factory=list)
     models: Annotated[list[str | ModelSpec], Field(min_length=1)]
+
+    def resolved_base_url(self, env: Mapping[str, str]) -> str:
+        """``base_url`` with ``${VAR}``/``${VAR:-default}`` taken from ``env``."""
+
+        def value(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            found = env.get(name) or default
+            if found is None:
+                raise ConfigError(
+                    f"provider {self.id!r}: base_url needs the environment variable {name}"
+                )
+            return found
+
+        return _VARIABLE.sub(value, self.base_url)
 
     def model_specs(self) -> list[ModelSpec]:
         """Models as :class:`ModelSpec`, with the provider's capabilities added to each."""
         specs = [m if isinstance(m, ModelSpec) else ModelSpec(name=m) for m in self.models]
         return [
-            ModelSpec(name=s.name, capabilities=sorted({*self.capabilities, *s.capabilities}))
+            ModelSpec(
+                name=s.name,
+                model=s.model,
+                capabilities=sorted({*self.capabilities, *s.capabilities}),
+            )
             for s in specs
         ]
 

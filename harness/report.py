@@ -132,7 +132,7 @@ def merge_records(*record_lists: Iterable[Mapping[str, Any]]) -> list[Record]:
     for records in record_lists:
         for record in sorted_records(records):
             old = merged.get(record["nodeid"])
-            if old is None or old.get("outcome") == "skipped" or record["outcome"] != "skipped":
+            if old is None or old.get("outcome") == "skipped" or record.get("outcome") != "skipped":
                 merged[record["nodeid"]] = record
     return [merged[nodeid] for nodeid in sorted(merged)]
 

@@ -17,31 +17,31 @@ from typing import Any
 from .report import LEGEND, MARKS, Grid, grid, sorted_records, summarize
 
 _CSS = """
-.grid-wrap,#detail{background:#fff;border:1px solid #d0d7de;border-radius:6px;max-height:85vh;overflow:auto;align-self:start}
 main{display:grid;grid-template-columns:minmax(0,1fr) minmax(360px,45%);gap:16px;padding:0 20px}
-#grid th,#grid td{border:1px solid #d0d7de;padding:4px 6px;text-align:center;white-space:nowrap}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:8px;border-radius:6px}
 .msg{border-left:3px solid #0969da;margin:6px 0;padding:2px 8px;word-break:break-word}dd{margin:0}
+th,td{border:1px solid #d0d7de;padding:4px 6px;text-align:center;white-space:nowrap}
 .controls{padding:8px 20px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 .badge{font-size:12px;padding:1px 8px;border-radius:10px;vertical-align:middle}.bad{color:#a40e26}
-dl{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;font-size:13px}td.absent{color:#afb8c1}
-#grid thead th{position:sticky;top:0;z-index:1;vertical-align:bottom}.content{white-space:pre-wrap}
-#grid th.col span{writing-mode:vertical-rl;transform:rotate(180deg)}#grid{border-collapse:collapse}
-.role{font-size:11px;text-transform:uppercase;font-weight:700}ul.checks{list-style:none;padding:0}
-.tool-call{font-family:monospace;font-size:12px;color:#8250df}.earlier,.finish{font-size:12px}
-.msg.provider-error{border-color:#cf222e;background:#fff1f0}header.top h1{font-size:18px;margin:0}
+.grid-wrap,#detail{background:#fff;border:1px solid #d0d7de;border-radius:6px}tfoot{font-size:12px}
+dl{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;font-size:13px}.filtered{display:none}
+.grid-wrap,#detail{max-height:85vh;overflow:auto;align-self:start}h2{font-size:16px;margin:0 0 6px}
+thead th{position:sticky;top:0;z-index:1;vertical-align:bottom}ul.checks{list-style:none;padding:0}
+th.col span{writing-mode:vertical-rl;transform:rotate(180deg)}h3{font-size:14px;margin:14px 0 6px}
+.role{font-size:11px;text-transform:uppercase;font-weight:700}.earlier,.finish{font-size:12px}
+.tool-call{font-family:monospace;font-size:12px;color:#8250df}#grid{border-collapse:collapse}
+.msg.provider-error{border-color:#cf222e;background:#fff1f0}th,tfoot td{background:#f6f8fa}
 header.top{padding:12px 20px;background:#24292f;color:#fff}td.cell:focus{outline:2px solid #0969da}
-td.selected{outline:3px solid #0969da;outline-offset:-3px}.passed{background:#d2f4dc;color:#116329}
 @media (max-width:900px){main{grid-template-columns:1fr}}.missing{background:#fff0b8;color:#7a4d00}
-pre.failure{background:#fff1f0;border:1px solid #ffcecb}#grid th,#grid tfoot td{background:#f6f8fa}
-td.cell{min-width:24px;cursor:pointer;font-weight:700}#detail h3{font-size:14px;margin:14px 0 6px}
-#grid th.row{text-align:left;position:sticky;left:0}.skipped{background:#eaeef2;color:#57606a}
-.msg.reply{border-color:#1a7f37;background:#f6fff8}.failed{background:#ffd8d3;color:#a40e26}
-#detail{padding:12px 16px;position:sticky;top:8px}#detail h2{font-size:16px;margin:0 0 6px}
+pre.failure{background:#fff1f0;border:1px solid #ffcecb}.skipped{background:#eaeef2;color:#57606a}
+td.cell{min-width:24px;cursor:pointer;font-weight:700}.grid-wrap{justify-self:start;max-width:100%}
+.msg.reply{border-color:#1a7f37;background:#f6fff8}td.selected{box-shadow:inset 0 0 0 3px #0969da}
+#detail{padding:12px 16px;position:sticky;top:8px}th.row{text-align:left;position:sticky;left:0}
+.passed{background:#d2f4dc;color:#116329}.failed{background:#ffd8d3;color:#a40e26}
 .error{background:#ead6ff;color:#5a1ea8}dt,.earlier,.finish,.role{color:#57606a}.add{color:#116329}
-.msg.tool{border-color:#8250df}#grid tfoot{font-size:12px}.filtered{display:none}.ok{color:#116329}
-.del{color:#a40e26}
+.msg.tool{border-color:#8250df}.content{white-space:pre-wrap}tfoot td{white-space:normal}
+h1{font-size:18px;margin:0}.absent{color:#afb8c1}.del{color:#a40e26}.ok{color:#116329}
 """
 _DIFF = {"+": "add", "-": "del"}
 
@@ -89,12 +89,16 @@ def render_html(records: Iterable[Mapping[str, Any]]) -> str:
     table = grid(items)
     providers = sorted({c.partition("/")[0] for c in table.columns})
     tags = sorted({tag for row in table.rows for tag in row.tags})
+    legend = " ".join(
+        f'<span class="{o}">&nbsp;{k[0]}&nbsp;</span>&nbsp;{k[2:].replace(" ", "&nbsp;")}'
+        for o, k in zip([*MARKS, "absent"], LEGEND.split("  "), strict=True)
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>harness report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
 <body><header class="top"><h1>harness matrix</h1><div>{_s(summarize(items))}</div></header>
 <div class="controls">{_select("provider", providers)} {_select("tag", tags)}
-<span>{_s(LEGEND)}</span></div>
+<span>{legend}</span></div>
 <main><div class="grid-wrap">{_grid(table)}</div>
 <section id="detail" aria-live="polite">
 <article data-nodeid="">Click a cell to see its conversation.</article>
@@ -143,18 +147,16 @@ def _grid(table: Grid) -> str:
 
 def _item(record: Mapping[str, Any]) -> str:
     """One item's detail: facts, failing expectations, failure text, diff and transcript."""
-    outcome, steps = _s(record.get("outcome")), record.get("steps")
-    usage = record.get("usage") or {}
-    tokens = f"{usage.get('prompt_tokens')} in, {usage.get('completion_tokens')} out"
+    outcome, steps, u = _s(record.get("outcome")), record.get("steps"), record.get("usage")
     facts = {
+        "about": record.get("description"),
         "column": record.get("column"),
         "file": f"{record.get('file')}:{record.get('line')}",
         "mode": record.get("mode"),
-        "variant": record.get("variant"),
         "tags": ", ".join(record.get("tags") or []),
         "duration": _seconds(record.get("duration")),
         "latency": _seconds(record.get("latency")),
-        "tokens": usage and tokens,
+        "tokens": u and f"{u.get('prompt_tokens')} in, {u.get('completion_tokens')} out",
         "skipped": record.get("skip_reason"),
     }
     out = [
@@ -162,8 +164,6 @@ def _item(record: Mapping[str, Any]) -> str:
         f'<span class="badge {outcome}">{outcome}</span></h2><code>{_s(record["nodeid"])}</code>',
         "<dl>" + "".join(f"<dt>{k}</dt><dd>{_s(v)}</dd>" for k, v in facts.items() if v) + "</dl>",
     ]
-    if record.get("description"):
-        out.append(f"<p>{_s(record['description'])}</p>")
     failing = [
         f"<li>step {_s(step.get('index'))}: {_check(check)}</li>"
         for step in steps or []

@@ -64,7 +64,8 @@ class Runner:
         mode = self.settings.record_mode
         self.scanner.watch(provider.api_key_env)
         context = CallContext()
-        common = {"store": self.store, "provider": provider.id, "base_url": provider.base_url}
+        base_url = provider.resolved_base_url(self.env)
+        common = {"store": self.store, "provider": provider.id, "base_url": base_url}
         transport: httpx.BaseTransport
         if mode is RecordMode.REPLAY:
             transport = ReplayTransport(context=context, **common)  # type: ignore[arg-type]
@@ -78,7 +79,7 @@ class Runner:
                 **common,  # type: ignore[arg-type]
             )
         client = openai.OpenAI(
-            base_url=provider.base_url,
+            base_url=base_url,
             api_key=self._api_key(provider),
             http_client=openai.DefaultHttpxClient(transport=transport),
             # Replay answers instantly and deterministically: a retry would only hide a miss.

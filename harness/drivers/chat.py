@@ -73,7 +73,10 @@ class ChatDriver:
 
     def _send(self, step: Step, sent: tuple[dict[str, Any], ...]) -> Exchange:
         stream = self.case.stream_for(step.stream)
-        kwargs: dict[str, Any] = {"model": self.case.column.model, "messages": list(self.history)}
+        kwargs: dict[str, Any] = {
+            "model": self.case.column.request_model,
+            "messages": list(self.history),
+        }
         if stream is not None:
             kwargs["stream"] = stream
         extra: dict[str, Any] = {}
