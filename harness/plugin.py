@@ -36,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated provider/model globs narrowing the matrix (openai/gpt-4o,local/*)",
     )
     group.addoption(
+        "--harness-report",
+        action="append",
+        metavar="PATH",
+        help="write a run report; format from the extension: .json, .md, .html (repeatable)",
+    )
+    group.addoption(
         "--harness-allow-record-in-ci",
         action="store_true",
         help="allow record modes when the CI environment variable is set",
@@ -57,8 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     session = config.stash[_KEY] = HarnessSession(config)
-    # The session object receives the hooks that carry no config (pytest_runtest_logreport).
+    # These objects receive the hooks that carry no config (pytest_runtest_logreport, ...).
     config.pluginmanager.register(session, "harness-session")
+    config.pluginmanager.register(session.reporter, "harness-reporter")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -78,12 +85,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     session.config.stash[_KEY].finish(session)
 
 
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    config.stash[_KEY].reporter.summary(terminalreporter)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: merge a worker's usage of recordings."""
-    output = getattr(node, "workeroutput", {}).get("harness_usage")
-    if output:
-        node.config.stash[_KEY].usage.merge_wire(output)
+    node.config.stash[_KEY].merge_worker(getattr(node, "workeroutput", {}))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,13 +16,13 @@ from .config import Settings, resolve_settings
 from .errors import ConfigError, LocatedError, SecretLeakError
 from .matrix import Case, Column, cases_for, columns, select_columns
 from .providers import load_providers
+from .reporting import TRANSCRIPT, HarnessReporter
 from .runner import Runner, Transcript
 from .scenario import Scenario
 from .secrets import SecretScanner
 from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
 from .usage import USAGE_FILE, UsageTracker
 
-TRANSCRIPT = pytest.StashKey[Transcript]()
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -44,6 +45,11 @@ class HarnessSession:
             (self.rootdir / d).resolve() for d in config.getini("harness_scenario_dirs")
         ]
         self.usage = UsageTracker(recordings_dir=self.settings.recordings_dir)
+        self.reporter = HarnessReporter(
+            config,
+            scanner=SecretScanner(),
+            progress=self.settings.record_mode.reaches_network,
+        )
         self.runners: list[Runner] = []
         self._check_ci()
 
@@ -161,7 +167,10 @@ class HarnessSession:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput["harness_usage"] = self.usage.to_wire()
-        elif self.usage.collected:
+            workeroutput["harness_records"] = self.reporter.to_wire()
+            return
+        self._write_reports()
+        if self.usage.collected:
             files = {
                 display_path(p, self.rootdir)
                 for d in self.scenario_dirs
@@ -170,3 +179,18 @@ class HarnessSession:
             }
             usage = self.usage.finish(scenario_files=files)
             usage.write(self.rootdir / USAGE_FILE)
+
+    def merge_worker(self, output: dict[str, Any]) -> None:
+        """xdist controller: add a finished worker's usage and records."""
+        if "harness_usage" in output:
+            self.usage.merge_wire(output["harness_usage"])
+        if "harness_records" in output:
+            self.reporter.merge_wire(output["harness_records"])
+
+    def _write_reports(self) -> None:
+        try:
+            for column in self.matrix:  # scan reports for every provider's key
+                self.reporter.scanner.watch(column.provider.api_key_env)
+        except LocatedError:
+            pass  # no usable providers file: nothing collected, nothing to scan for
+        self.reporter.write_reports()

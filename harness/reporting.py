@@ -1,0 +1,123 @@
+"""The pytest side of reports: records per item, merged across xdist, summary and files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .errors import HarnessError
+from .matrix import Case
+from .records import build_record
+from .report import terminal_summary, write_report
+from .runner import Transcript
+from .secrets import SecretScanner
+
+TRANSCRIPT = pytest.StashKey[Transcript]()
+
+
+class HarnessReporter:
+    """Collects one record per scenario item and writes the run's summary and reports."""
+
+    def __init__(self, config: pytest.Config, *, scanner: SecretScanner, progress: bool) -> None:
+        self.config = config
+        self.scanner = scanner
+        self.progress = progress
+        self.records: list[dict[str, Any]] = []
+        self.paths = [Path(p) for p in config.getoption("harness_report") or []]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        case = _case_of(item)
+        if case is None or not _final(report):
+            return report
+        transcript = item.stash.get(TRANSCRIPT, None)
+        record = build_record(
+            nodeid=item.nodeid,
+            case=case,
+            outcome="error" if report.failed and report.when != "call" else report.outcome,
+            duration=report.duration,
+            transcript=transcript,
+            failure=report.longreprtext or None if report.failed else None,
+            skip_reason=_skip_reason(report),
+        )
+        self.records.append(record)
+        if transcript is not None:
+            report.user_properties.append(("harness", _progress(transcript)))
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """In record and live modes: one line per item with latency and tokens."""
+        if not self.progress or report.when != "call":
+            return
+        info = dict(report.user_properties).get("harness")
+        if info:
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"{report.nodeid}: {info}")
+
+    def merge_wire(self, text: str) -> None:
+        """Add an xdist worker's records."""
+        self.records.extend(json.loads(text))
+
+    def to_wire(self) -> str:
+        """This worker's records, for ``config.workeroutput``."""
+        return json.dumps(self.records)
+
+    def summary(self, terminalreporter: Any) -> None:
+        """The matrix grid at the end of the run."""
+        if not self.records:
+            return
+        width = terminalreporter._tw.fullwidth
+        terminalreporter.section("harness matrix")
+        for line in terminal_summary(self.records, width=width):
+            terminalreporter.write_line(line)
+
+    def write_reports(self) -> None:
+        """Write every ``--harness-report`` file (secret-scanned first)."""
+        for path in self.paths:
+            try:
+                self.scanner.check(self.records, target=f"report {path}")
+                write_report(path, self.records)
+            except HarnessError as exc:
+                reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None:
+                    reporter.write_line(f"harness: report not written: {exc}", red=True)
+                raise pytest.UsageError(str(exc)) from None
+
+
+def _case_of(item: pytest.Item) -> Case | None:
+    callspec = getattr(item, "callspec", None)
+    case = callspec.params.get("harness_case") if callspec is not None else None
+    return case if isinstance(case, Case) else None
+
+
+def _final(report: pytest.TestReport) -> bool:
+    """The report that decides the item's outcome (a setup skip/error, or the call)."""
+    return report.when == "call" or (report.when == "setup" and not report.passed)
+
+
+def _skip_reason(report: pytest.TestReport) -> str | None:
+    if not report.skipped:
+        return None
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _progress(transcript: Transcript) -> str:
+    parts = [transcript.mode]
+    if transcript.latency is not None:
+        parts.append(f"provider {transcript.latency * 1000:.0f} ms")
+    if transcript.usage:
+        parts.append(
+            f"{transcript.usage['prompt_tokens']} in / {transcript.usage['completion_tokens']} out"
+        )
+    return ", ".join(parts)
