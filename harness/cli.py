@@ -12,7 +12,9 @@ from pathlib import Path
 from . import maintenance
 from .errors import HarnessError, RecordingCorruptError
 from .providers import load_providers
+from .record_cli import add_record_command
 from .recording import Recording
+from .report_cli import add_report_commands
 from .secrets import SecretScanner
 from .store import RecordingStore
 from .usage import USAGE_FILE, Usage
@@ -132,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("ref", metavar="KEY|SCENARIO", help="digest, file name, path or scenario id")
     show.add_argument("--recordings", default="recordings", help="recordings folder")
     show.set_defaults(handler=_cmd_show)
+    add_record_command(commands)
+    add_report_commands(commands)
     return parser
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from openai.types.chat import ChatCompletionChunk
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .assemble import assemble_chat
 from .errors import HarnessError, RecordingCorruptError
@@ -115,23 +115,24 @@ def _reply(recording: Recording) -> str:
         if items and all(
             isinstance(i, dict) and i.get("object") == "chat.completion.chunk" for i in items
         ):
-            reply = assemble_chat(
-                [ChatCompletionChunk.model_validate(i) for i in items], check=False
-            )
-            exchange = Exchange(sent=(), streamed=True, reply=reply)
-            calls = [f"{c.function.name}({c.function.arguments})" for c in exchange.tool_calls]
-            content = reply.choices[0].message.content if reply.choices else None
-            return f"assistant: {_text(content)}" + (
-                f" [tool calls: {', '.join(calls)}]" if calls else ""
-            )
+            chunks = [ChatCompletionChunk.model_validate(i) for i in items]
+            return _describe(assemble_chat(chunks, check=False))
         return f"{len(items)} events: " + ", ".join(
             str(i.get("type", "?")) for i in items[:12] if isinstance(i, dict)
         )
     data = recording.response_body.get("__data__")
-    if isinstance(data, dict) and data.get("choices"):
-        message = data["choices"][0].get("message", {})
-        return f"assistant: {_text(message.get('content'))}"
+    if isinstance(data, dict) and data.get("object") == "chat.completion":
+        return _describe(ChatCompletion.model_validate(data))
     return json.dumps(data, ensure_ascii=False)[:400]
+
+
+def _describe(reply: ChatCompletion) -> str:
+    calls = [
+        f"{c.function.name}({c.function.arguments})"
+        for c in Exchange(sent=(), streamed=None, reply=reply).tool_calls
+    ]
+    content = reply.choices[0].message.content if reply.choices else None
+    return f"assistant: {_text(content)}" + (f" [tool calls: {', '.join(calls)}]" if calls else "")
 
 
 def _text(content: object) -> str:

@@ -14,26 +14,26 @@ _TIMESTAMPS = ("created", "created_at")
 FINGERPRINT = "fp_normalized"
 
 
-def normalize_body(body: Any, *, digest: str) -> tuple[Any, dict[str, str]]:
-    """A normalized copy of a recorded response body and the id mapping it applied."""
-    mapping: dict[str, str] = {}
-    return _walk(body, digest=digest, mapping=mapping), mapping
+def normalize_body(body: Any, *, digest: str) -> Any:
+    """A normalized copy of a recorded response body.
+
+    The original ids are not kept (``id_normalization_mapping`` stays empty, as in llama-stack's
+    recordings): they change on every run, and keeping them would churn every re-recording.
+    """
+    return _walk(body, digest=digest)
 
 
-def _walk(node: Any, *, digest: str, mapping: dict[str, str]) -> Any:
+def _walk(node: Any, *, digest: str) -> Any:
     if isinstance(node, list):
-        return [_walk(item, digest=digest, mapping=mapping) for item in node]
+        return [_walk(item, digest=digest) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _walk(value, digest=digest, mapping=mapping) for key, value in node.items()}
+    out = {key: _walk(value, digest=digest) for key, value in node.items()}
     for key in _TIMESTAMPS:
         if isinstance(out.get(key), int | float) and not isinstance(out.get(key), bool):
             out[key] = 0
     if isinstance(out.get("system_fingerprint"), str):
         out["system_fingerprint"] = FINGERPRINT
     if out.get("object") in _CHAT_OBJECTS and isinstance(out.get("id"), str):
-        original = out["id"]
-        if not original.startswith("rec-"):
-            mapping.setdefault(original, f"rec-{digest[:12]}")
-            out["id"] = mapping[original]
+        out["id"] = f"rec-{digest[:12]}"
     return out

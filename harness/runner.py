@@ -74,6 +74,7 @@ class Runner:
         else:
             transport = RecordingTransport(
                 context=context,
+                recorded_base_url=_default_base_url(provider),
                 inner=httpx.HTTPTransport(),
                 replay_first=mode is RecordMode.RECORD_MISSING,
                 **common,  # type: ignore[arg-type]
@@ -178,6 +179,14 @@ class Runner:
             raise ExpectationError(
                 failure_message(case, result, reason=f"provider error: {result.error.describe()}")
             )
+
+
+def _default_base_url(provider: Provider) -> str | None:
+    """``base_url`` with every ``${VAR:-default}`` at its default (None if one has none)."""
+    try:
+        return provider.resolved_base_url({})
+    except ConfigError:
+        return None
 
 
 def _usage(results: list[StepResult]) -> dict[str, int] | None:

@@ -137,8 +137,13 @@ class RecordingTransport(_KeyedTransport):
         context: CallContext,
         inner: httpx.BaseTransport,
         replay_first: bool,
+        recorded_base_url: str | None = None,
     ) -> None:
         super().__init__(store=store, provider=provider, base_url=base_url, context=context)
+        # The URL written into recordings: the configured default rather than, say, the
+        # random port of a local server, so re-recording does not churn every file.
+        self.base_url = base_url.rstrip("/")
+        self.recorded_base_url = (recorded_base_url or base_url).rstrip("/")
         self.inner = inner
         self.replay_first = replay_first
 
@@ -159,26 +164,31 @@ class RecordingTransport(_KeyedTransport):
         streaming = response.headers.get("content-type", "").startswith("text/event-stream")
         content, truncated = self._read(response, streaming=streaming, url=str(request.url))
         self.context.latency += time.perf_counter() - started
-        body, mapping = normalize_body(
-            _response_body(content, streaming=streaming), digest=key.digest
-        )
+        body = normalize_body(_response_body(content, streaming=streaming), digest=key.digest)
         recording = Recording(
             test_id=self.context.test_id,
             method=key.method,
-            url=str(request.url),
+            url=self._recorded_url(request),
             endpoint=key.endpoint,
             request_body=key.body,
             response_body=body,
             is_streaming=streaming,
             status_code=response.status_code,
             truncated=truncated,
-            id_normalization_mapping=mapping,
         )
         self.store.save(recording, provider=self.provider)
         response = self.replay(request, recording)
         self.context.replayed -= 1  # answered by the provider, not from a recording
         self.context.recorded += 1
         return response
+
+    def _recorded_url(self, request: httpx.Request) -> str:
+        url = str(request.url)
+        return (
+            self.recorded_base_url + url[len(self.base_url) :]
+            if url.startswith(self.base_url)
+            else url
+        )
 
     def _read(self, response: httpx.Response, *, streaming: bool, url: str) -> tuple[bytes, bool]:
         """The whole body, capped; a stream that breaks off midway is kept as truncated."""
