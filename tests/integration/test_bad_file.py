@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Project
+from support.project import Project
 
 BAD_FILES = {
     "typo.yaml": (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from support.project import Project
 
 PROVIDERS = """
 providers:

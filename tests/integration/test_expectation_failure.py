@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from support.project import Project
 
 
 def test_failure_report(project: Project) -> None:

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import SEEDS, Project
+from support.project import SEEDS, Project
 
 
 def test_imported_recording_replays_for_a_matching_scenario(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from support.project import Project
 
 
 def test_changed_step_input_points_at_the_step_and_the_change(project: Project) -> None:

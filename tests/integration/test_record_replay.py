@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conftest import Project
 from support.fake_openai import FakeOpenAI, serve
+from support.project import Project
 
 SCENARIOS = """
 scenarios:

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from conftest import Project
 from support.fake_openai import serve
+from support.project import Project
 
 MANY = 40
 

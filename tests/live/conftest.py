@@ -7,7 +7,13 @@ below the rootdir's when the run starts from the rootdir (``pytest`` with testpa
 
 from __future__ import annotations
 
+import os
+
 from harness.localmodel.fixtures import (  # noqa: F401 - registered by being in this module
     local_model_server,
     pytest_runtest_makereport,
 )
+
+# In harness's own suite the live tiers are required, not optional: a missing install must
+# fail loudly (with the install hint) rather than turn into silent skips.
+os.environ.setdefault("HARNESS_REQUIRE_LOCAL_MODEL", "1")

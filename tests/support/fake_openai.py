@@ -3,30 +3,110 @@
 Replies are a deterministic function of the request: ``echo: <last user text>``. A model named
 ``missing-model`` answers 404; ``/v1/chat/completions`` with ``tools`` and a user message that
 mentions weather answers with a ``get_weather`` tool call. Every request is logged.
+
+Fault injection (all off by default):
+
+* :meth:`FakeOpenAI.script` queues :class:`Fault` objects for requests whose last user text
+  contains a given string: an HTTP error with a body, an error event inside a stream, a stream
+  cut off midway, or a different reply text. Each fault answers one request, in order; then
+  the server answers normally again.
+* ``chunk_delay`` slows streams down (seconds between events).
+* ``volatile`` gives every reply a fresh completion id, timestamp and system fingerprint, like
+  a real provider does.
+* ``extra_headers`` are sent with every reply; ``echo_authorization`` appends the request's
+  ``Authorization`` header value to the reply text (a provider that leaks the key back).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
+import socket
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# In-process pytester runs drop the modules first imported during the inner run. The SDK's HTTP
+# library imports its core lazily and caches the core's exception classes on first use, so a
+# core re-imported by a later inner run would raise exceptions the cache no longer maps (a
+# connection error would surface as ``httpcore2.ConnectError`` instead of ``ConnectError``).
+# Importing the core here, in the outer process, keeps one copy for every run.
+for _core in ("httpcore2", "httpcore"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_core)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour of the server, for one request.
+
+    ``status``/``body``: answer with that HTTP status and JSON body (not streamed).
+    ``events``: for streamed replies, how many chunks are sent before ``error_event`` (sent as
+    ``data: <error_event>``, then the stream ends) or ``truncate`` (the connection closes after
+    the announced body was only partly sent; ``cut_mid_event`` also cuts the next event in two).
+    ``content``: reply with this text instead of the echo; ``piece``: stream it in pieces of that
+    many characters instead of word by word (as real providers split tokens). ``headers``: extra
+    response headers.
+    """
+
+    status: int = 200
+    body: Any = None
+    events: int | None = None
+    error_event: Any = None
+    truncate: bool = False
+    cut_mid_event: bool = False
+    content: str | None = None
+    piece: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
 
 class FakeOpenAI:
-    """The server's state: requests seen, headers seen."""
+    """The server's state: requests seen, headers seen, and the fault-injection knobs."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
         self.port = 0
+        self.chunk_delay = 0.0
+        self.volatile = False
+        self.echo_authorization = False
+        self.extra_headers: dict[str, str] = {}
+        self._scripts: list[tuple[str, list[Fault]]] = []
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def providers_yaml(
+        self, *, provider: str = "fake", key_env: str | None = "FAKE_KEY", models: str = "m1"
+    ) -> str:
+        """A ``providers.yaml`` text with one provider pointing at this server."""
+        key = f"    api_key_env: {key_env}\n" if key_env else ""
+        return (
+            f"providers:\n  - id: {provider}\n    base_url: {self.base_url}\n{key}"
+            f"    models: [{models}]\n"
+        )
+
+    def script(self, match: str, *faults: Fault) -> None:
+        """Answer the next requests whose last user text contains ``match`` with ``faults``."""
+        with self.lock:
+            self._scripts.append((match, list(faults)))
+
+    def next_fault(self, body: dict[str, Any]) -> Fault | None:
+        """The scripted fault for this request, if any (consumed)."""
+        text = _last_user_text(body)
+        with self.lock:
+            for match, faults in self._scripts:
+                if faults and match in text:
+                    return faults.pop(0)
+        return None
 
     def reply(self, body: dict[str, Any]) -> tuple[int, Any]:
         if body.get("model") == "missing-model":
@@ -54,6 +134,25 @@ class FakeOpenAI:
             return 200, _completion(body, f"tool said: {last.get('content')}")
         return 200, _completion(body, f"echo: {text}")
 
+    def volatile_fields(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` with a fresh id, timestamp and fingerprint (when ``volatile`` is set)."""
+        if not self.volatile or "id" not in payload:
+            return payload
+        return {
+            **payload,
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "created": int(time.time()) + int(uuid.uuid4().int % 1000),
+            "system_fingerprint": f"fp_{uuid.uuid4().hex[:10]}",
+        }
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
 
 def _completion(
     body: dict[str, Any],
@@ -75,14 +174,16 @@ def _completion(
     }
 
 
-def _chunks(completion: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _chunks(completion: dict[str, Any], piece: int | None = None) -> Iterator[dict[str, Any]]:
     choice = completion["choices"][0]
     base = {
         "id": completion["id"],
         "object": "chat.completion.chunk",
-        "created": 1,
+        "created": completion.get("created", 1),
         "model": completion["model"],
     }
+    if "system_fingerprint" in completion:
+        base["system_fingerprint"] = completion["system_fingerprint"]
     yield {
         **base,
         "choices": [
@@ -91,10 +192,14 @@ def _chunks(completion: dict[str, Any]) -> Iterator[dict[str, Any]]:
     }
     content = choice["message"]["content"]
     if content:
-        for word in content.split(" "):
+        if piece:
+            pieces = [content[cut : cut + piece] for cut in range(0, len(content), piece)]
+        else:
+            pieces = [word + " " for word in content.split(" ")]
+        for text in pieces:
             yield {
                 **base,
-                "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
             }
     for index, call in enumerate(choice["message"].get("tool_calls") or []):
         first = {
@@ -127,21 +232,67 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.requests.append(body)
                 state.headers.append(dict(self.headers))
-            status, payload = state.reply(body)
-            if status == 200 and body.get("stream"):
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.end_headers()
-                for chunk in _chunks(payload):
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.write(b"data: [DONE]\n\n")
+            fault = state.next_fault(body) or Fault()
+            if fault.status != 200:
+                self._send_json(fault.status, fault.body, fault.headers)
                 return
+            status, payload = state.reply(body)
+            payload = state.volatile_fields(payload)
+            if status == 200:
+                payload = self._with_content(payload, fault)
+            if status == 200 and body.get("stream"):
+                self._stream(payload, fault)
+                return
+            self._send_json(status, payload, fault.headers)
+
+        def _with_content(self, payload: dict[str, Any], fault: Fault) -> dict[str, Any]:
+            content = fault.content
+            if state.echo_authorization:
+                base = payload["choices"][0]["message"]["content"] if content is None else content
+                content = f"{base} {self.headers.get('authorization', '')}"
+            if content is None:
+                return payload
+            message = {**payload["choices"][0]["message"], "content": content}
+            return {**payload, "choices": [{**payload["choices"][0], "message": message}]}
+
+        def _headers(self, extra: dict[str, str]) -> None:
+            for name, value in {**state.extra_headers, **extra}.items():
+                self.send_header(name, value)
+
+        def _send_json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
+            self._headers(headers)
             self.end_headers()
             self.wfile.write(data)
+
+        def _stream(self, payload: dict[str, Any], fault: Fault) -> None:
+            chunks = _chunks(payload, fault.piece)
+            events = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in chunks]
+            if fault.events is not None:
+                events = events[: fault.events]
+            if fault.error_event is not None:
+                events.append(f"data: {json.dumps(fault.error_event)}\n\n".encode())
+            elif not fault.truncate:
+                events.append(b"data: [DONE]\n\n")
+            if fault.truncate and fault.cut_mid_event:
+                events.append(b'data: {"id": "chatcmpl-cut", "object": "chat.compl')
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            if fault.truncate:  # announce more than is sent: the client sees a broken body
+                self.send_header("content-length", str(sum(map(len, events)) + 4096))
+            self._headers(fault.headers)
+            self.end_headers()
+            for event in events:
+                if state.chunk_delay:
+                    time.sleep(state.chunk_delay)
+                self.wfile.write(event)
+                self.wfile.flush()
+            if fault.truncate:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
 
     return Handler
 
@@ -152,7 +303,7 @@ def serve() -> Iterator[FakeOpenAI]:
     state = FakeOpenAI()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Everything harness's own test suite needs beyond `pip install -e '.[dev]'`:
+# the local model tier (CPU torch + transformers serve) and Debian's Chromium for the
+# report's browser test. Idempotent.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bash "$here/install-local-tier.sh"
+bash "$here/install-browser.sh"

@@ -1,0 +1,441 @@
+"""Faults: record runs killed with SIGKILL, corrupt recordings, and recordings that try to run code.
+
+* ``kill -9`` at varying points of record runs never leaves a partial or corrupt recording.
+* A corrupt, truncated, oversized or mis-shaped recording fails its test with a message naming
+  the file and ``harness recordings verify``, without a Python traceback.
+* ``__type__`` is informative: naming ``os.system`` or a module that writes a marker file when
+  imported never imports anything; replay still serves ``__data__``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli import main as harness_main
+from harness.recording import Recording, wrap
+from support.fake_openai import serve
+from support.project import Project
+
+BODY = {"model": "m1", "messages": [{"role": "user", "content": "hello"}]}
+SCENARIO = """
+scenarios:
+  - id: hello
+    steps:
+      - user: hello
+        expect: [{equals: "echo: hello"}]
+"""
+PROVIDERS = (
+    "providers:\n  - id: fake\n    base_url: http://127.0.0.1:9/v1\n"
+    "    api_key_env: FAKE_KEY\n    models: [m1]\n"
+)
+
+
+def completion(content: str, *, object_: str = "chat.completion") -> dict[str, Any]:
+    return {
+        "id": "rec-0",
+        "object": object_,
+        "created": 0,
+        "model": "m1",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+    }
+
+
+def chunks(content: str) -> list[dict[str, Any]]:
+    base = {"id": "rec-0", "object": "chat.completion.chunk", "created": 0, "model": "m1"}
+    deltas = [({"role": "assistant", "content": content}, None), ({}, "stop")]
+    return [
+        {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        for delta, finish in deltas
+    ]
+
+
+def make_recording(
+    body: dict[str, Any], content: str, *, stream: bool = False, scenario: str = "hello"
+) -> Recording:
+    response: Any = [wrap(c) for c in chunks(content)] if stream else wrap(completion(content))
+    return Recording(
+        test_id=f"scenarios/s.yaml::{scenario}[txt=fake/m1]",
+        method="POST",
+        url="http://127.0.0.1:9/v1/chat/completions",
+        endpoint="/v1/chat/completions",
+        request_body=body,
+        response_body=response,
+        is_streaming=stream,
+    )
+
+
+def install(project: Project, recording: Recording) -> Path:
+    """Write the scenario, providers and ``recording`` (at its proper name); return its path."""
+    project.providers(PROVIDERS)
+    project.scenario("s.yaml", SCENARIO)
+    path = project.path / "recordings" / "fake" / recording.key("fake").filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(recording.to_json(), encoding="utf-8")
+    return path
+
+
+# --- corrupt recordings ----------------------------------------------------------------------
+
+VALID = make_recording(BODY, "echo: hello").to_dict()
+
+
+def _doc(change: Callable[[dict[str, Any]], Any]) -> bytes:
+    document = json.loads(json.dumps(VALID))
+    result = change(document)
+    return json.dumps(document if result is None else result).encode()
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = document
+        for name in parents:
+            node = node[name]
+        node[last] = value
+
+    return change
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = document
+        for name in parents:
+            node = node[name]
+        del node[last]
+
+    return change
+
+
+_TEXT = json.dumps(VALID, indent=2).encode()
+CORRUPT: dict[str, bytes] = {
+    "cut-json": _TEXT[: len(_TEXT) // 2],
+    "cut-one-byte": _TEXT[:-2],
+    "empty-file": b"",
+    "whitespace-only": b"  \n\n",
+    "not-json": b"this is not a recording\n",
+    "json-null": b"null",
+    "json-number": b"42",
+    "json-string": b'"recording"',
+    "list-instead-of-object": b"[]",
+    "list-holding-the-recording": json.dumps([VALID]).encode(),
+    "missing-request": _doc(_drop("request")),
+    "missing-response": _doc(_drop("response")),
+    "missing-endpoint": _doc(_drop("request.endpoint")),
+    "request-is-a-string": _doc(_set("request", "POST /v1/chat/completions")),
+    "missing-__data__": _doc(_set("response.body", {"__type__": "json"})),
+    "body-is-a-list-of-numbers": _doc(_set("response.body", [1, 2, 3])),
+    "streamed-body-not-a-list": _doc(_set("response.is_streaming", True)),
+    "status-code-not-a-number": _doc(_set("response.status_code", "teapot")),
+    "binary-garbage": bytes(range(256)) * 16,
+    "utf-16": json.dumps(VALID).encode("utf-16"),
+    "nul-bytes": b"\x00" * 4096,
+}
+
+
+@pytest.mark.parametrize("kind", list(CORRUPT))
+def test_corrupt_recording_fails_cleanly_naming_the_file(
+    project: Project, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    path = install(project, make_recording(BODY, "echo: hello"))
+    project.pytester.runpytest().assert_outcomes(passed=1)  # control: the intact file replays
+    path.write_bytes(CORRUPT[kind])
+    result = project.pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert path.name in output and "harness recordings verify" in output, output
+    assert "Traceback" not in output and "harness/store.py:" not in output, output
+    capsys.readouterr()
+    assert harness_main(["recordings", "verify"]) == 1
+    assert f"{path.name}: corrupt:" in capsys.readouterr().out
+
+
+def test_recording_that_is_a_directory_fails_cleanly(project: Project) -> None:
+    path = install(project, make_recording(BODY, "echo: hello"))
+    path.unlink()
+    path.mkdir()
+    result = project.pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    assert path.name in result.stdout.str() and "Traceback" not in result.stdout.str()
+
+
+def test_oversized_recording_is_refused_without_being_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = install(project, make_recording(BODY, "echo: hello"))
+    with path.open("r+b") as handle:  # 70 MB: sparse, so cheap to make
+        handle.truncate(70 * 1024 * 1024)
+    opened: list[str] = []
+    real_open = open
+
+    def tracking_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(os.path.realpath(file) if isinstance(file, str | Path) else str(file))
+        return real_open(file, *args, **kwargs)
+
+    # Path.read_text/read_bytes/open all go through io.open, which is builtins.open.
+    monkeypatch.setattr("builtins.open", tracking_open)
+    monkeypatch.setattr("io.open", tracking_open)
+    big = str(path.resolve())
+    result = project.pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert path.name in output and "limit" in output and "harness recordings verify" in output
+    assert "Traceback" not in output
+    assert big not in opened, "replay read the oversized recording"
+    capsys.readouterr()
+    assert harness_main(["recordings", "verify"]) == 1
+    assert f"{path.name}: corrupt:" in capsys.readouterr().out
+    assert big not in opened, "`harness recordings verify` read the oversized recording"
+    assert harness_main(["recordings", "show", "hello"]) in (0, 2)  # by scenario id: a scan
+    assert big not in opened, "`harness recordings show SCENARIO` read the oversized recording"
+
+
+def test_recording_linked_to_an_endless_device_is_refused(project: Project) -> None:
+    """A symlink to /dev/zero (git stores symlinks) has size 0 but never ends."""
+    path = install(project, make_recording(BODY, "echo: hello"))
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    limit = 1536 * 1024 * 1024  # reading /dev/zero whole dies here instead of eating the host
+
+    def cap_memory() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap_memory,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert path.name in result.stdout and "MemoryError" not in result.stdout, result.stdout
+
+
+def test_recording_served_under_another_requests_name_is_refused(project: Project) -> None:
+    """A file whose request is not the one its name stands for (renamed, or hand-edited) must
+    not answer that request: replay would serve another conversation's reply."""
+    other = {"model": "m1", "messages": [{"role": "user", "content": "goodbye"}]}
+    path = install(project, make_recording(BODY, "echo: hello"))
+    path.write_text(make_recording(other, "echo: hello").to_json())
+    result = project.pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    assert path.name in result.stdout.str()
+
+
+# --- recordings whose __type__ names code ------------------------------------------------------
+
+MARKER_MODULE = "evil_recording_type"
+EVIL_TYPES = [
+    "os.system",
+    "subprocess.Popen",
+    "builtins.eval",
+    "builtins.exec",
+    "builtins.__import__",
+    MARKER_MODULE,
+    f"{MARKER_MODULE}.Payload",
+    f"__import__('{MARKER_MODULE}')",
+]
+
+
+def test_type_field_is_never_imported(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    marker = project.path / "IMPORTED"
+    project.write(
+        f"{MARKER_MODULE}.py",
+        f"""
+        from pathlib import Path
+        Path({str(marker)!r}).write_text("imported")
+        class Payload:
+            pass
+        """,
+    )
+    # Control: the module really writes the marker when imported from the project folder.
+    subprocess.run([sys.executable, "-c", f"import {MARKER_MODULE}"], cwd=project.path, check=True)
+    assert marker.exists()
+    marker.unlink()
+    project.pytester.syspathinsert(project.path)
+
+    scenarios = ["scenarios:"]
+    written = 0
+    for number, type_name in enumerate(EVIL_TYPES):
+        for stream in (False, True):
+            text = f"evil {number} {'streamed' if stream else 'plain'}"
+            body = {"model": "m1", "messages": [{"role": "user", "content": text}]}
+            if stream:  # a plain step does not set `stream`, so the wire has none
+                body["stream"] = True
+            scenario = f"evil-{number}-{'stream' if stream else 'plain'}"
+            recording = make_recording(body, f"served {text}", stream=stream, scenario=scenario)
+            document = recording.to_dict()
+            items = document["response"]["body"]
+            for item in items if stream else [items]:
+                item["__type__"] = type_name
+            path = project.path / "recordings" / "fake" / recording.key("fake").filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, indent=2))
+            written += 1
+            scenarios += [
+                f"  - id: {scenario}",
+                "    steps:",
+                f"      - user: {text}",
+                *(["        stream: true"] if stream else []),
+                f"        expect: [{{equals: 'served {text}'}}]",
+            ]
+    project.providers(PROVIDERS)
+    project.scenario("s.yaml", "\n".join(scenarios) + "\n")
+    assert written == len(EVIL_TYPES) * 2
+
+    result = project.pytester.runpytest()
+    result.assert_outcomes(passed=written)
+    capsys.readouterr()
+    assert harness_main(["recordings", "verify"]) == 0
+    for path in project.recordings():
+        assert harness_main(["recordings", "show", path.name]) == 0
+    assert harness_main(["recordings", "show", "evil-0-plain"]) == 0
+    assert "served evil 0 plain" in capsys.readouterr().out
+    assert not marker.exists()
+    assert MARKER_MODULE not in sys.modules
+
+
+# --- kill -9 during record runs --------------------------------------------------------------
+
+KILLS = 12
+KILL_SCENARIOS = 24
+
+
+def kill_scenarios() -> str:
+    items = [
+        f"  - id: k{n:02d}\n    steps:\n      - user: opening {n % 3}\n        stream: true\n"
+        f"      - user: follow-up {n}\n        stream: {'true' if n % 2 else 'false'}\n"
+        for n in range(KILL_SCENARIOS)
+    ]
+    return "scenarios:\n" + "".join(items)
+
+
+def record_run(project: Project, *args: str, env: dict[str, str] | None = None) -> Any:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=project.path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "FAKE_KEY": "k", **(env or {})},
+    )
+
+
+def temp_files(project: Project) -> list[Path]:
+    return sorted((project.path / "recordings").glob("*/.*.tmp"))
+
+
+def verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    code = harness_main(["recordings", "verify"])
+    lines = capsys.readouterr().out.splitlines()
+    return code, [line for line in lines if not line.startswith("checked ")]
+
+
+def assert_whole_recordings(project: Project) -> int:
+    """Every ``*.json`` parses and is a recording stored under its own request's name."""
+    files = project.recordings()
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        recording = Recording.from_dict(data, source=str(path))
+        assert recording.key("fake").filename == path.name
+    return len(files)
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not condition() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
+def test_kill_9_during_record_runs_leaves_no_partial_recording(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = random.Random(20240607)
+    leftovers = 0
+    killed_mid_run = 0
+    with serve() as server:
+        server.chunk_delay = 0.002  # streams take a while: kills land mid-stream too
+        project.providers(server.providers_yaml())
+        project.scenario("k.yaml", kill_scenarios())
+        for run in range(KILLS):
+            before = len(server.requests)
+            proc = record_run(project, "--harness-record-mode=rewrite")
+            if run % 3 == 2:  # by time: anywhere from start-up to mid-run
+                time.sleep(0.6 + rng.random() * 1.2)
+            else:  # by progress: right after the k-th request reached the provider
+                target = rng.randint(1, KILL_SCENARIOS * 2 - 1)
+                goal = before + target
+                wait_for(lambda g=goal: len(server.requests) >= g, proc, 30)  # type: ignore[misc]
+                time.sleep(rng.random() * 0.03)
+            finished = proc.poll() is not None
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            killed_mid_run += not finished and len(server.requests) > before
+            assert_whole_recordings(project)
+            leftovers += len(temp_files(project))
+            code, problems = verify(capsys)
+            assert [p for p in problems if ": partial-write:" not in p] == []
+            assert code == (1 if temp_files(project) else 0)
+    assert killed_mid_run >= KILLS // 2, "the kills did not land while recording"
+    print(f"kill -9 runs: {KILLS}, mid-run: {killed_mid_run}, temp files left: {leftovers}")
+
+
+SLOW_FSYNC_CONFTEST = """
+import os
+import time
+
+if os.environ.get("SLOW_FSYNC"):
+    _fsync = os.fsync
+
+    def _slow_fsync(fd):
+        time.sleep(float(os.environ["SLOW_FSYNC"]))
+        return _fsync(fd)
+
+    os.fsync = _slow_fsync
+"""
+
+
+def test_kill_9_between_temp_file_and_rename_is_cleaned_up_later(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kill inside the atomic write leaves its temp file; a later complete run (or verify)
+    must not be left reporting it forever."""
+    with serve() as server:
+        project.providers(server.providers_yaml())
+        project.scenario("k.yaml", kill_scenarios())
+        project.write("conftest.py", SLOW_FSYNC_CONFTEST)
+        proc = record_run(project, "--harness-record-mode=rewrite", env={"SLOW_FSYNC": "30"})
+        wait_for(lambda: bool(temp_files(project)), proc, 60)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert temp_files(project), "the kill did not land inside a write"
+        assert assert_whole_recordings(project) == 0  # nothing half-written under a real name
+        rerun = record_run(project, "--harness-record-mode=record-missing")
+        assert rerun.wait(timeout=120) == 0
+    assert assert_whole_recordings(project) > 0
+    code, problems = verify(capsys)
+    assert (code, problems) == (0, []), problems
+    assert temp_files(project) == []
