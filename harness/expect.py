@@ -55,27 +55,27 @@ def _error(value: Any, result: StepResult) -> str | None:
 
 def _tool_call(value: Any, result: StepResult) -> str | None:
     calls = result.tool_calls
-    named = [c for c in calls if c.function and c.function.name == value.name]
+    named = [c for c in calls if c.name == value.name]
     if not named:
-        made = ", ".join(c.function.name for c in calls if c.function) or "none"
+        made = ", ".join(c.name for c in calls) or "none"
         return f"no call to tool {value.name!r} (calls made: {made})"
     if value.arguments is None:
         return None
     for call in named:
         try:
-            arguments = json.loads(call.function.arguments or "null")
+            arguments = json.loads(call.arguments or "null")
         except ValueError:
             continue
         if is_subset(value.arguments, arguments):
             return None
-    got = "; ".join(c.function.arguments for c in named)
+    got = "; ".join(c.arguments for c in named)
     return f"tool {value.name!r} was called with {got}, not with {json.dumps(value.arguments)}"
 
 
 def _no_tool_call(value: Any, result: StepResult) -> str | None:
     if not result.called_any_tool:
         return None
-    names = ", ".join(c.function.name for c in result.tool_calls) or "a custom tool"
+    names = ", ".join(c.name for c in result.tool_calls) or "a non-function tool"
     return f"the model called tools: {names}"
 
 

@@ -128,8 +128,7 @@ def _reply(recording: Recording) -> str:
 
 def _describe(reply: ChatCompletion) -> str:
     calls = [
-        f"{c.function.name}({c.function.arguments})"
-        for c in Exchange(sent=(), streamed=None, reply=reply).tool_calls
+        f"{c.name}({c.arguments})" for c in Exchange(sent=(), streamed=None, reply=reply).tool_calls
     ]
     content = reply.choices[0].message.content if reply.choices else None
     return f"assistant: {_text(content)}" + (f" [tool calls: {', '.join(calls)}]" if calls else "")

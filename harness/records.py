@@ -63,8 +63,7 @@ def _step(case: Case, result: StepResult) -> dict[str, Any]:
         "sent": [dict(m) for e in result.exchanges for m in e.sent],
         "reply": result.text if result.reply is not None else None,
         "tool_calls": [
-            {"name": c.function.name, "arguments": _json(c.function.arguments)}
-            for c in result.tool_calls
+            {"name": c.name, "arguments": _json(c.arguments)} for c in result.tool_calls
         ],
         "finish_reason": result.finish_reason,
         "error": {"status": error.status, "message": error.message} if error else None,

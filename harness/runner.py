@@ -208,7 +208,7 @@ def reply_summary(result: StepResult) -> dict[str, object]:
     return {
         "content": result.text,
         "finish_reason": result.finish_reason,
-        "tool_calls": [(c.function.name, c.function.arguments) for c in result.tool_calls],
+        "tool_calls": [(c.name, c.arguments) for c in result.tool_calls],
         "error": result.error.status if result.error else None,
     }
 
@@ -231,5 +231,5 @@ def failure_message(
     if result.reply is not None:
         lines.append(f"  reply (finish_reason={result.finish_reason}): {result.text!r}")
         for call in result.tool_calls:
-            lines.append(f"  tool call: {call.function.name}({call.function.arguments})")
+            lines.append(f"  tool call: {call.name}({call.arguments})")
     return "\n".join(lines)

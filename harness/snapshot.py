@@ -110,10 +110,10 @@ def _part(part: Any) -> Any:
 
 
 def _call(call: Any) -> dict[str, Any]:
-    arguments: Any = call.function.arguments
+    arguments: Any = call.arguments
     with contextlib.suppress(TypeError, ValueError):
         arguments = json.loads(arguments)
-    return {"name": call.function.name, "arguments": arguments}
+    return {"name": call.name, "arguments": arguments}
 
 
 class _Dumper(yaml.SafeDumper):

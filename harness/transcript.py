@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from openai.types.chat import ChatCompletion, ChatCompletionMessageToolCall
+from openai.types.chat import ChatCompletion
 
 
 @dataclass(frozen=True)
@@ -28,30 +28,90 @@ class ProviderError:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function tool call, whichever API made it."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Exchange:
-    """One request of a step (a step with tool rounds has several)."""
+    """One request of a step (a step with tool rounds has several).
+
+    ``reply`` is a ``ChatCompletion`` (chat) or a ``Response`` (responses API); ``payload`` is
+    the JSON of what any other operation returned (a conversation, a list of items, ...).
+    """
 
     sent: tuple[dict[str, Any], ...]
     streamed: bool | None
-    reply: ChatCompletion | None = None
+    reply: Any = None
     error: ProviderError | None = None
+    payload: Any = None
 
     @property
-    def tool_calls(self) -> list[ChatCompletionMessageToolCall]:
-        """The function tool calls of the first choice, if any."""
-        if self.reply is None or not self.reply.choices:
-            return []
-        calls = self.reply.choices[0].message.tool_calls or []
-        # Newer SDKs also know "custom" tool calls; scenarios script function tools only.
-        function_calls: list[ChatCompletionMessageToolCall] = [
-            c for c in calls if c.type == "function"
+    def tool_calls(self) -> list[ToolCall]:
+        """The function tool calls the reply asks for, in order."""
+        reply = self.reply
+        if isinstance(reply, ChatCompletion):
+            calls = reply.choices[0].message.tool_calls or [] if reply.choices else []
+            # Newer SDKs also know "custom" tool calls; scenarios script function tools only.
+            return [
+                ToolCall(id=c.id, name=c.function.name, arguments=c.function.arguments)
+                for c in calls
+                if c.type == "function"
+            ]
+        return [
+            ToolCall(id=item.call_id, name=item.name, arguments=item.arguments)
+            for item in getattr(reply, "output", None) or []
+            if getattr(item, "type", None) == "function_call"
         ]
-        return function_calls
+
+    @property
+    def called_any_tool(self) -> bool:
+        """Whether the reply calls any tool at all (function, custom, built-in)."""
+        reply = self.reply
+        if isinstance(reply, ChatCompletion):
+            return bool(reply.choices and reply.choices[0].message.tool_calls)
+        return any(
+            str(getattr(item, "type", "")).endswith("_call")
+            for item in getattr(reply, "output", None) or []
+        )
+
+    @property
+    def text(self) -> str:
+        """The reply's text ('' when none)."""
+        reply = self.reply
+        if isinstance(reply, ChatCompletion):
+            return (reply.choices[0].message.content or "") if reply.choices else ""
+        return response_text(reply)
+
+    @property
+    def finish_reason(self) -> str | None:
+        """Chat: the first choice's finish reason; responses: the response status."""
+        reply = self.reply
+        if isinstance(reply, ChatCompletion):
+            return reply.choices[0].finish_reason if reply.choices else None
+        status = getattr(reply, "status", None)
+        return str(status) if status is not None else None
+
+
+def response_text(response: Any) -> str:
+    """The text of a Responses API ``Response``: its message items' output_text parts."""
+    parts = [
+        getattr(part, "text", "") or ""
+        for item in getattr(response, "output", None) or []
+        if getattr(item, "type", None) == "message"
+        for part in getattr(item, "content", None) or []
+        if getattr(part, "type", None) == "output_text"
+    ]
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
 class StepResult:
-    """All exchanges of one step; the last one holds the step's reply."""
+    """All exchanges of one step; the last one holds the step's outcome."""
 
     index: int
     exchanges: tuple[Exchange, ...]
@@ -62,9 +122,14 @@ class StepResult:
         return self.exchanges[-1]
 
     @property
-    def reply(self) -> ChatCompletion | None:
-        """The step's assembled reply (None when it ended in an error)."""
+    def reply(self) -> Any:
+        """The step's assembled reply (None when it ended in an error or was no model call)."""
         return self.final.reply
+
+    @property
+    def payload(self) -> Any:
+        """What a non-model operation returned, as JSON."""
+        return self.final.payload
 
     @property
     def error(self) -> ProviderError | None:
@@ -73,27 +138,20 @@ class StepResult:
 
     @property
     def text(self) -> str:
-        """The reply's text content ('' when none)."""
-        reply = self.reply
-        if reply is None or not reply.choices:
-            return ""
-        return reply.choices[0].message.content or ""
+        """The reply's text ('' when none)."""
+        return self.final.text
 
     @property
     def finish_reason(self) -> str | None:
-        """The first choice's finish reason."""
-        reply = self.reply
-        return reply.choices[0].finish_reason if reply is not None and reply.choices else None
+        """The reply's finish reason (chat) or status (responses)."""
+        return self.final.finish_reason
 
     @property
     def called_any_tool(self) -> bool:
-        """Whether the model made any tool call (function or custom) during the step."""
-        return any(
-            e.reply is not None and e.reply.choices and e.reply.choices[0].message.tool_calls
-            for e in self.exchanges
-        )
+        """Whether the model made any tool call during the step."""
+        return any(e.called_any_tool for e in self.exchanges)
 
     @property
-    def tool_calls(self) -> list[ChatCompletionMessageToolCall]:
+    def tool_calls(self) -> list[ToolCall]:
         """Every function tool call the model made during the step, in order."""
         return [call for exchange in self.exchanges for call in exchange.tool_calls]

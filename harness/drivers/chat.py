@@ -7,14 +7,13 @@ when the step sets it, ``tools`` when the scenario declares them, and ``params``
 from __future__ import annotations
 
 import base64
-import json
 import mimetypes
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageToolCall
+from openai.types.chat import ChatCompletion
 
 from .._http import httpx
 from ..assemble import ChatAssembler
@@ -22,6 +21,7 @@ from ..errors import ExpectationError, HarnessError, ScenarioError
 from ..matrix import Case
 from ..scenario import Step
 from ..transcript import Exchange, ProviderError, StepResult
+from .tools import tool_result_content
 
 
 class ChatDriver:
@@ -61,7 +61,14 @@ class ChatDriver:
                     f"{self.scenario.max_tool_rounds}"
                 )
             self.history.append(assistant_message(exchange.reply))
-            sent = [self._tool_result(step, call, calls_seen + i) for i, call in enumerate(calls)]
+            sent = [
+                {
+                    "role": "tool",
+                    "tool_call_id": call.id,
+                    "content": tool_result_content(step, call, calls_seen + i),
+                }
+                for i, call in enumerate(calls)
+            ]
             calls_seen += len(calls)
             self.history.extend(sent)
         final = exchanges[-1]
@@ -135,43 +142,15 @@ class ChatDriver:
         detail = {"detail": part["detail"]} if "detail" in part else {}
         return {"type": "image_url", "image_url": {"url": url, **detail}}
 
-    def _tool_result(
-        self, step: Step, call: ChatCompletionMessageToolCall, position: int
-    ) -> dict[str, Any]:
-        results = step.tool_results
-        name = call.function.name if call.function else "?"
-        if isinstance(results, dict):
-            if name not in results:
-                raise ExpectationError(
-                    f"the model called tool {name!r} but tool_results has only: "
-                    f"{', '.join(results) or 'nothing'}"
-                )
-            value = results[name]
-        else:
-            assert results is not None
-            if position >= len(results):
-                raise ExpectationError(
-                    f"the model made tool call #{position + 1} ({name!r}) but tool_results "
-                    f"lists {len(results)}"
-                )
-            value = results[position]
-        content = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        return {"role": "tool", "tool_call_id": call.id, "content": content}
-
 
 def assistant_message(reply: ChatCompletion | None) -> dict[str, Any]:
     """The history entry for a reply: role, content, and tool_calls when there are any."""
     assert reply is not None and reply.choices, "a reply without choices"
-    message = reply.choices[0].message
-    out: dict[str, Any] = {"role": "assistant", "content": message.content}
-    if message.tool_calls:
+    out: dict[str, Any] = {"role": "assistant", "content": reply.choices[0].message.content}
+    calls = Exchange(sent=(), streamed=None, reply=reply).tool_calls
+    if calls:
         out["tool_calls"] = [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.function.name, "arguments": call.function.arguments},
-            }
-            for call in message.tool_calls
-            if call.type == "function"
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in calls
         ]
     return out

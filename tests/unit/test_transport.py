@@ -406,7 +406,7 @@ def test_recording_a_stream(tmp_path: Path) -> None:
             "model": "m",
         },
         "response": {"body": [wrap(e) for e in recorded], "is_streaming": True},
-        "id_normalization_mapping": {"chatcmpl-2": rec_id},
+        "id_normalization_mapping": {},
     }
     assert path.name == chat_key(body).filename
     assert path.parent.name == "openai"

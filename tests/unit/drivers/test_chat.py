@@ -360,7 +360,7 @@ def test_tool_results_by_name_play_a_round_trip(tmp_path: Path) -> None:
     assert len(result.exchanges) == 2
     assert result.exchanges[1].sent == tuple(tool_messages)
     assert result.text == "21 degrees at noon"
-    assert [c.function.name for c in result.tool_calls] == ["get_weather", "get_time"]
+    assert [c.name for c in result.tool_calls] == ["get_weather", "get_time"]
 
 
 def test_tool_results_as_a_list_follow_call_order_across_rounds(tmp_path: Path) -> None:
@@ -402,7 +402,7 @@ def test_step_without_tool_results_ends_at_the_tool_call(tmp_path: Path) -> None
     (result,) = run_all(d)
     assert len(server.bodies) == 1
     assert result.finish_reason == "tool_calls"
-    assert [(c.id, c.function.name) for c in result.tool_calls] == [("call_1", "get_weather")]
+    assert [(c.id, c.name) for c in result.tool_calls] == [("call_1", "get_weather")]
     assert d.history[-1] == {"role": "assistant", "content": None, "tool_calls": calls}
 
 
