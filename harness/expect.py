@@ -1,14 +1,92 @@
-"""Checking a step's expectations against its result."""
+"""Expectations: the model of what a step may expect, and the checks that decide it."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from .scenario import Expectation
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from .transcript import StepResult
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ErrorExpect(_Model):
+    """An expected provider error: the HTTP status and a substring of its message."""
+
+    status: int | None = None
+    message: str | None = None
+
+
+class ItemsExpect(_Model):
+    """Checks on a list of conversation items (``data``); roles compare as a multiset unless
+    ``ordered`` (the API does not always promise an order)."""
+
+    count: Annotated[int, Field(ge=0)] | None = None
+    roles: list[str] | None = None
+    ordered: bool = False
+    texts: list[str] | None = None  # substrings each found in some item's text
+
+
+class ToolCallExpect(_Model):
+    """An expected tool call; ``arguments`` is compared as a JSON subset."""
+
+    name: str
+    arguments: dict[str, Any] | None = None
+
+
+class Expectation(_Model):
+    """One check on a step's assembled reply. Exactly one key is set."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    contains: str | None = None
+    icontains: str | None = None
+    not_contains: str | None = None
+    regex: str | None = None
+    equals: str | None = None
+    finish_reason: str | None = None
+    error: ErrorExpect | None = None
+    tool_call: ToolCallExpect | None = None
+    no_tool_call: Literal[True] | None = None
+    same_as_nonstream: Literal[True] | None = None
+    # On what an operation returned (conversations, items, ...):
+    metadata: dict[str, Any] | None = None
+    deleted: bool | None = None
+    items: ItemsExpect | None = None
+    matches: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) != 1:
+            keys = ", ".join(map(repr, data)) or "none"
+            raise ValueError(f"an expectation has exactly one key, got {keys}")
+        return data
+
+    @property
+    def kind(self) -> str:
+        """The expectation's key, e.g. ``icontains``."""
+        return next(iter(self.model_fields_set))
+
+    @property
+    def value(self) -> Any:
+        """The expectation's argument."""
+        return getattr(self, self.kind)
+
+    def describe(self) -> str:
+        """One-line rendering, e.g. ``icontains: 'earth'``."""
+        value = self.value
+        if isinstance(value, BaseModel):
+            value = value.model_dump(exclude_none=True)
+        return f"{self.kind}: {value!r}"
+
 
 # Each check returns None when it holds, or a one-line reason.
 Check = Callable[[Any, StepResult], str | None]
@@ -79,6 +157,51 @@ def _no_tool_call(value: Any, result: StepResult) -> str | None:
     return f"the model called tools: {names}"
 
 
+def _payload(result: StepResult) -> Any:
+    """What the step returned as JSON: an operation's payload, or a model reply's dump."""
+    if result.payload is not None:
+        return result.payload
+    reply = result.reply
+    return reply.model_dump(mode="json") if isinstance(reply, BaseModel) else None
+
+
+def _metadata(value: dict[str, Any], result: StepResult) -> str | None:
+    actual = (_payload(result) or {}).get("metadata")
+    ok = is_subset(value, actual)
+    return None if ok else f"metadata is {json.dumps(actual)}, not {json.dumps(value)}"
+
+
+def _deleted(value: bool, result: StepResult) -> str | None:
+    actual = (_payload(result) or {}).get("deleted")
+    return None if actual is value else f"deleted is {json.dumps(actual)}, not {json.dumps(value)}"
+
+
+def _items(value: Any, result: StepResult) -> str | None:
+    data = (_payload(result) or {}).get("data")
+    if not isinstance(data, list):
+        return "the step returned no list of items"
+    if value.count is not None and len(data) != value.count:
+        return f"{len(data)} items, not {value.count}"
+    roles = [item.get("role") for item in data if isinstance(item, dict)]
+    if value.roles is not None:
+        same = roles == value.roles if value.ordered else Counter(roles) == Counter(value.roles)
+        if not same:
+            how = "in order" if value.ordered else "in any order"
+            return f"item roles are {roles}, not {value.roles} ({how})"
+    texts = [json.dumps(item, ensure_ascii=False) for item in data]
+    for wanted in value.texts or []:
+        if not any(wanted in text for text in texts):
+            return f"no item contains {wanted!r}"
+    return None
+
+
+def _matches(value: dict[str, Any], result: StepResult) -> str | None:
+    actual = _payload(result)
+    if is_subset(value, actual):
+        return None
+    return f"the result does not match {json.dumps(value)}: {json.dumps(actual)[:300]}"
+
+
 CHECKS: dict[str, Check] = {
     "contains": _contains,
     "icontains": _icontains,
@@ -89,6 +212,10 @@ CHECKS: dict[str, Check] = {
     "error": _error,
     "tool_call": _tool_call,
     "no_tool_call": _no_tool_call,
+    "metadata": _metadata,
+    "deleted": _deleted,
+    "items": _items,
+    "matches": _matches,
 }
 
 

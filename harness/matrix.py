@@ -41,6 +41,7 @@ class Case:
     column: Column
     variant: StreamVariant | None = None
     skip_reason: str | None = None
+    xfail_reason: str | None = None  # a known departure of this column (strict xfail)
 
     @property
     def id(self) -> str:
@@ -89,7 +90,14 @@ def cases_for(scenario: Scenario, matrix: Sequence[Column]) -> list[Case]:
             if missing
             else None
         )
+        xfail = next(
+            (why for glob, why in scenario.xfail.items() if fnmatch.fnmatchcase(column.id, glob)),
+            None,
+        )
         out.extend(
-            Case(scenario=scenario, column=column, variant=v, skip_reason=reason) for v in variants
+            Case(
+                scenario=scenario, column=column, variant=v, skip_reason=reason, xfail_reason=xfail
+            )
+            for v in variants
         )
     return out

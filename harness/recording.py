@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -64,12 +64,19 @@ class RequestKey:
     endpoint: str
     body: Any
     query: str = ""
+    occurrence: int = 1  # the n-th identical request within one test (stateful APIs)
 
     @cached_property
     def digest(self) -> str:
         """16 hex digits of SHA-256 over the canonical key."""
-        text = canonical_json([self.provider, self.method, self.endpoint, self.query, self.body])
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        parts = [self.provider, self.method, self.endpoint, self.query, self.body]
+        if self.occurrence > 1:
+            parts.append(self.occurrence)
+        return hashlib.sha256(canonical_json(parts).encode()).hexdigest()[:16]
+
+    def again(self, occurrence: int) -> RequestKey:
+        """The key of the ``occurrence``-th identical request."""
+        return replace(self, occurrence=occurrence)
 
     @property
     def route(self) -> str:
@@ -105,6 +112,7 @@ class Recording:
     is_streaming: bool
     status_code: int = 200
     truncated: bool = False
+    occurrence: int = 1
     request_headers: dict[str, str] = field(default_factory=dict)
     id_normalization_mapping: dict[str, str] = field(default_factory=dict)
 
@@ -116,6 +124,7 @@ class Recording:
             endpoint=self.endpoint,
             body=self.request_body,
             query=canonical_query(self.url),
+            occurrence=self.occurrence,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,16 +135,19 @@ class Recording:
             response["status_code"] = self.status_code
         if self.truncated:
             response["truncated"] = True
+        request: dict[str, Any] = {
+            "method": self.method,
+            "url": self.url,
+            "headers": dict(self.request_headers),
+            "body": self.request_body,
+            "endpoint": self.endpoint,
+            "model": model,
+        }
+        if self.occurrence > 1:
+            request["occurrence"] = self.occurrence
         return {
             "test_id": self.test_id,
-            "request": {
-                "method": self.method,
-                "url": self.url,
-                "headers": dict(self.request_headers),
-                "body": self.request_body,
-                "endpoint": self.endpoint,
-                "model": model,
-            },
+            "request": request,
             "response": response,
             "id_normalization_mapping": dict(self.id_normalization_mapping),
         }
@@ -165,6 +177,7 @@ class Recording:
                 is_streaming=streaming,
                 status_code=int(response.get("status_code", 200)),
                 truncated=bool(response.get("truncated", False)),
+                occurrence=int(request.get("occurrence", 1)),
                 request_headers=dict(request.get("headers") or {}),
                 id_normalization_mapping=dict(data.get("id_normalization_mapping") or {}),
             )

@@ -12,6 +12,7 @@ import openai
 from ._http import httpx
 from .config import RecordMode, Settings
 from .drivers.chat import ChatDriver
+from .drivers.responses import ResponsesDriver
 from .errors import ConfigError, ExpectationError, HarnessError, RecordingMissError
 from .expect import failed
 from .jsondiff import diff_paths
@@ -102,18 +103,30 @@ class Runner:
         return key
 
     def run(self, case: Case, *, test_id: str) -> Transcript:
-        """Run every step of ``case`` until one fails; the transcript says what happened."""
+        """Run every step of ``case`` until one fails; the transcript says what happened.
+
+        In ``record-missing``, a stateful scenario is recorded as a unit: it first runs from
+        recordings only, and if any request misses, the whole scenario runs again live, so the
+        server ids that later requests carry always match the recordings.
+        """
         client, context = self.client_for(case.column.provider)
-        scenario = case.scenario
         context.reset(test_id=test_id)
+        unit = case.scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
+        context.replay_only = unit
+        transcript = self._attempt(case, client=client, context=context)
+        if unit and transcript.missing:
+            context.reset(test_id=test_id)
+            context.force_live = True
+            transcript = self._attempt(case, client=client, context=context)
+        return transcript
+
+    def _attempt(self, case: Case, *, client: openai.OpenAI, context: CallContext) -> Transcript:
+        scenario = case.scenario
         context.record_hint = (
-            f"pytest {shlex.quote(test_id)} --harness-record-mode=record-missing"
-            + (
-                f"  (needs {case.column.provider.api_key_env})"
-                if case.column.provider.api_key_env
-                else ""
-            )
+            f"pytest {shlex.quote(context.test_id)} --harness-record-mode=record-missing"
         )
+        if case.column.provider.api_key_env:
+            context.record_hint += f"  (needs {case.column.provider.api_key_env})"
         results: list[StepResult] = []
 
         def on_step(index: int) -> None:
@@ -125,7 +138,7 @@ class Runner:
         failure: str | None = None
         missing = False
         try:
-            for result in ChatDriver(client=client, case=case).steps(on_step=on_step):
+            for result in driver_for(case, client).steps(on_step=on_step):
                 results.append(result)
                 self.check(case, result)
             if case.variant == "stream" and any(
@@ -150,7 +163,7 @@ class Runner:
         self, case: Case, steps: tuple[StepResult, ...], *, client: openai.OpenAI
     ) -> None:
         """Run the ``nostream`` twin of a ``stream`` case and compare the assembled replies."""
-        twin = ChatDriver(client=client, case=replace(case, variant="nostream"))
+        twin = driver_for(replace(case, variant="nostream"), client)
         for streamed, plain in zip(steps, twin.steps(), strict=False):
             step = case.scenario.steps[streamed.index]
             for number, expectation in enumerate(step.expect):
@@ -181,6 +194,13 @@ class Runner:
             )
 
 
+def driver_for(case: Case, client: openai.OpenAI) -> ChatDriver | ResponsesDriver:
+    """The driver of the scenario's API."""
+    if case.scenario.api == "responses":
+        return ResponsesDriver(client=client, case=case)
+    return ChatDriver(client=client, case=case)
+
+
 def _default_base_url(provider: Provider) -> str | None:
     """``base_url`` with every ``${VAR:-default}`` at its default (None if one has none)."""
     try:
@@ -195,12 +215,21 @@ def _usage(results: list[StepResult]) -> dict[str, int] | None:
     seen = False
     for result in results:
         for exchange in result.exchanges:
-            usage = exchange.reply.usage if exchange.reply is not None else None
+            usage = getattr(exchange.reply, "usage", None)
             if usage is not None:
                 seen = True
-                totals["prompt_tokens"] += usage.prompt_tokens or 0
-                totals["completion_tokens"] += usage.completion_tokens or 0
+                # chat: prompt/completion_tokens; responses: input/output_tokens
+                totals["prompt_tokens"] += _tokens(usage, "prompt_tokens", "input_tokens")
+                totals["completion_tokens"] += _tokens(usage, "completion_tokens", "output_tokens")
     return totals if seen else None
+
+
+def _tokens(usage: object, *names: str) -> int:
+    for name in names:
+        value = getattr(usage, name, None)
+        if isinstance(value, int):
+            return value
+    return 0
 
 
 def reply_summary(result: StepResult) -> dict[str, object]:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
+from .expect import ErrorExpect, Expectation, ToolCallExpect
 from .validation import ID_PATTERN, located_error, unknown_key
 from .yamlsrc import LocDict, load_yaml, locate, value_pos
 
@@ -23,66 +24,45 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class ErrorExpect(_Model):
-    """An expected provider error: the HTTP status and a substring of its message."""
+# Conversations API operations a step can perform, named like the SDK's methods.
+OPERATIONS = (
+    "conversations.create",
+    "conversations.retrieve",
+    "conversations.update",
+    "conversations.delete",
+    "conversations.items.create",
+    "conversations.items.list",
+    "conversations.items.retrieve",
+    "conversations.items.delete",
+)
+Args = dict[str, Any]
 
-    status: int | None = None
-    message: str | None = None
 
+class ConversationSeed(_Model):
+    """A conversation created before the first step (``conversation: {metadata, items}``)."""
 
-class ToolCallExpect(_Model):
-    """An expected tool call; ``arguments`` is compared as a JSON subset."""
-
-    name: str
-    arguments: dict[str, Any] | None = None
-
-
-class Expectation(_Model):
-    """One check on a step's assembled reply. Exactly one key is set."""
-
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
-
-    contains: str | None = None
-    icontains: str | None = None
-    not_contains: str | None = None
-    regex: str | None = None
-    equals: str | None = None
-    finish_reason: str | None = None
-    error: ErrorExpect | None = None
-    tool_call: ToolCallExpect | None = None
-    no_tool_call: Literal[True] | None = None
-    same_as_nonstream: Literal[True] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _exactly_one(cls, data: Any) -> Any:
-        if isinstance(data, dict) and len(data) != 1:
-            keys = ", ".join(map(repr, data)) or "none"
-            raise ValueError(f"an expectation has exactly one key, got {keys}")
-        return data
-
-    @property
-    def kind(self) -> str:
-        """The expectation's key, e.g. ``icontains``."""
-        return next(iter(self.model_fields_set))
-
-    @property
-    def value(self) -> Any:
-        """The expectation's argument."""
-        return getattr(self, self.kind)
-
-    def describe(self) -> str:
-        """One-line rendering, e.g. ``icontains: 'earth'``."""
-        value = self.value
-        if isinstance(value, BaseModel):
-            value = value.model_dump(exclude_none=True)
-        return f"{self.kind}: {value!r}"
+    metadata: dict[str, str] | None = None
+    items: list[dict[str, Any]] | None = None
 
 
 class Step(_Model):
-    """One turn of a conversation."""
+    """One turn of a conversation, or one Conversations API operation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     user: str | list[dict[str, Any]] | None = None
+    input: str | list[dict[str, Any]] | None = None
+    conversation: str | None = None  # responses: send in this conversation (overrides)
+    previous_response_id: str | None = None  # responses: chain from this (overrides)
+    save_as: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    conversations_create: Args | None = Field(None, alias="conversations.create")
+    conversations_retrieve: Args | None = Field(None, alias="conversations.retrieve")
+    conversations_update: Args | None = Field(None, alias="conversations.update")
+    conversations_delete: Args | None = Field(None, alias="conversations.delete")
+    items_create: Args | None = Field(None, alias="conversations.items.create")
+    items_list: Args | None = Field(None, alias="conversations.items.list")
+    items_retrieve: Args | None = Field(None, alias="conversations.items.retrieve")
+    items_delete: Args | None = Field(None, alias="conversations.items.delete")
     stream: StreamSetting | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     tool_results: dict[str, Any] | list[Any] | None = None
@@ -93,7 +73,20 @@ class Step(_Model):
     def _no_stream_in_params(self) -> Step:
         if "stream" in self.params:
             raise ValueError("set streaming with the step's 'stream' key, not in params")
+        actions = [name for name in ("user", "input") if getattr(self, name) is not None]
+        if self.operation is not None:
+            actions.append(self.operation[0])
+        if len(actions) > 1:
+            raise ValueError(f"a step does one thing, got {', '.join(actions)}")
         return self
+
+    @property
+    def operation(self) -> tuple[str, Args] | None:
+        """The Conversations API operation this step performs, with its arguments."""
+        for name, field in type(self).model_fields.items():
+            if field.alias in OPERATIONS and getattr(self, name) is not None:
+                return field.alias, getattr(self, name)
+        return None
 
 
 class Scenario(_Model):
@@ -101,6 +94,9 @@ class Scenario(_Model):
 
     id: Annotated[str, Field(pattern=ID_PATTERN)]
     description: str | None = None
+    api: Literal["chat", "responses"] = "chat"
+    conversation: Literal["new"] | ConversationSeed | None = None
+    xfail: dict[str, str] = Field(default_factory=dict)  # column glob -> known-failure reason
     tags: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list)
     requires: list[str] = Field(default_factory=list)
     models: list[str] = Field(default_factory=list)
@@ -118,6 +114,32 @@ class Scenario(_Model):
     line: Annotated[int, Field(exclude=True)] = 0
     step_lines: Annotated[tuple[int, ...], Field(exclude=True)] = ()
     expect_lines: Annotated[tuple[tuple[int, ...], ...], Field(exclude=True)] = ()
+
+    @model_validator(mode="after")
+    def _api_fits_steps(self) -> Scenario:
+        wrong = "input" if self.api == "chat" else "user"
+        for index, step in enumerate(self.steps):
+            if getattr(step, wrong) is not None:
+                right = "user" if self.api == "chat" else "input"
+                raise ValueError(
+                    f"step {index + 1}: api {self.api!r} steps send {right!r}, not {wrong!r}"
+                )
+            if self.api == "chat" and (step.conversation or step.previous_response_id):
+                raise ValueError(
+                    f"step {index + 1}: conversation/previous_response_id need api: responses"
+                )
+        if self.api == "chat" and any(step.operation for step in self.steps):
+            raise ValueError("Conversations API operations need api: responses")
+        if self.api == "chat" and self.conversation is not None:
+            raise ValueError("a scenario-level conversation needs api: responses")
+        if self.api == "responses" and self.messages:
+            raise ValueError("messages are chat history; responses scenarios seed a conversation")
+        return self
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the server keeps state between steps (ids of one run feed later requests)."""
+        return self.api == "responses" or any(s.operation for s in self.steps)
 
     @model_validator(mode="after")
     def _same_as_nonstream_needs_both(self) -> Scenario:

@@ -90,14 +90,7 @@ class HarnessSession:
             cases = cases_for(scenario, self.matrix)
         except LocatedError as exc:
             raise pytest.Collector.CollectError(str(exc)) from None
-        params = [
-            pytest.param(
-                case,
-                id=case.id,
-                marks=[pytest.mark.skip(reason=case.skip_reason)] if case.skip_reason else [],
-            )
-            for case in cases
-        ]
+        params = [pytest.param(case, id=case.id, marks=_marks(case)) for case in cases]
         if not params:
             reason = f"no matrix column matches scenario {scenario.id!r}"
             if scenario.models:
@@ -194,3 +187,12 @@ class HarnessSession:
         except LocatedError:
             pass  # no usable providers file: nothing collected, nothing to scan for
         self.reporter.write_reports()
+
+
+def _marks(case: Case) -> list[pytest.MarkDecorator]:
+    marks = []
+    if case.skip_reason:
+        marks.append(pytest.mark.skip(reason=case.skip_reason))
+    if case.xfail_reason:
+        marks.append(pytest.mark.xfail(strict=True, reason=case.xfail_reason))
+    return marks

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,11 +31,17 @@ class CallContext:
     replayed: int = 0
     recorded: int = 0
     latency: float = 0.0
+    # record-missing on stateful scenarios: first replay only, then (on a miss) all live.
+    replay_only: bool = False
+    force_live: bool = False
+    seen: Counter[str] = field(default_factory=Counter)
 
     def reset(self, *, test_id: str) -> None:
         """Start a new case."""
         self.test_id, self.where, self.record_hint = test_id, "", ""
         self.replayed, self.recorded, self.latency = 0, 0, 0.0
+        self.replay_only = self.force_live = False
+        self.seen.clear()
 
     def mode(self, *, live: bool) -> str:
         """How this case's requests were answered: ``replayed``, ``recorded`` or ``live``."""
@@ -61,13 +68,20 @@ class _KeyedTransport(httpx.BaseTransport):
             path = path[len(self.base_path) :]
         content = request.read()
         body: Any = json.loads(content) if content else None
-        return RequestKey(
+        key = RequestKey(
             provider=self.provider,
             method=request.method,
             endpoint="/v1" + path,
             body=body,
             query=canonical_query(str(request.url)),
         )
+        # The same request twice in one test (e.g. listing items before and after a delete)
+        # may rightly get two different answers: each occurrence has its own recording.
+        # The SDK's own retries of a request are the same occurrence, not a new one.
+        if request.headers.get("x-stainless-retry-count", "0") in ("", "0"):
+            self.context.seen[key.digest] += 1
+        occurrence = max(self.context.seen[key.digest], 1)
+        return key if occurrence == 1 else key.again(occurrence)
 
     def replay(self, request: httpx.Request, recording: Recording) -> httpx.Response:
         self.context.replayed += 1
@@ -149,10 +163,14 @@ class RecordingTransport(_KeyedTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         key = self.key_for(request)
-        if self.replay_first:
+        retry = request.headers.get("x-stainless-retry-count", "0") not in ("", "0")
+        # A retry asks again because the answer (maybe just recorded) was a retryable failure.
+        if self.replay_first and not self.context.force_live and not retry:
             recording = self.store.load(key)
             if recording is not None:
                 return self.replay(request, recording)
+            if self.context.replay_only:
+                raise RecordingMissError(f"no recording for {key.describe()} (re-recording)")
         started = time.perf_counter()
         try:
             response = self.inner.handle_request(request)
@@ -175,6 +193,7 @@ class RecordingTransport(_KeyedTransport):
             is_streaming=streaming,
             status_code=response.status_code,
             truncated=truncated,
+            occurrence=key.occurrence,
         )
         self.store.save(recording, provider=self.provider)
         response = self.replay(request, recording)

@@ -51,7 +51,7 @@ def located_error(
 
 def unknown_key(key: object, model: type[BaseModel], internal: frozenset[str]) -> str:
     """``unknown key 'x' (did you mean 'y'?)``."""
-    known = [name for name in model.model_fields if name not in internal]
+    known = [f.alias or name for name, f in model.model_fields.items() if name not in internal]
     guess = difflib.get_close_matches(str(key), known, n=1)
     hint = f" (did you mean {guess[0]!r}?)" if guess else f" (expected one of: {', '.join(known)})"
     return f"unknown key {key!r}{hint}"
@@ -80,7 +80,7 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
 
 
 def _is_field_name(part: str) -> bool:
-    return re.fullmatch(r"[a-z_]+", part) is not None and part not in _TYPE_TAGS
+    return re.fullmatch(r"[a-z_][a-z_.]*", part) is not None and part not in _TYPE_TAGS
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

@@ -51,7 +51,7 @@ def require_llama_stack(config: pytest.Config) -> None:
     )
     if problem is None:
         return
-    message = f"llama-stack: {problem} ({INSTALL_HINT})"
+    message = f"llama-stack not installed: {problem}; {INSTALL_HINT}"
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)

@@ -62,6 +62,9 @@ APIS = ("inference", "responses", "vector_io", "files", "tool_runtime")
 _STRIPPED_PREFIXES = ("LLAMA_STACK_", "OTEL_", "OPENAI_", "PYTHON")
 _STRIPPED = ("VIRTUAL_ENV", "SQLITE_STORE_DIR", "FILES_STORAGE_DIR", "TIKTOKEN_CACHE_DIR")
 _LOOPBACK = "127.0.0.1,localhost,::1"
+_PROBE_LOG_LINE = '"GET /v1/models HTTP/1.1"'
+_MODEL_GRACE = 5.0
+"""Seconds a started server may answer /v1/models without the model before start fails."""
 
 
 class LlamaStackServerError(HarnessError):
@@ -278,6 +281,16 @@ class LlamaStackServer:
         return self._upstream_base_url
 
     @property
+    def venv(self) -> Path:
+        """The llama-stack virtualenv."""
+        return self._venv
+
+    @property
+    def tiktoken_cache(self) -> Path:
+        """The ``TIKTOKEN_CACHE_DIR`` given to the server."""
+        return self._tiktoken_cache
+
+    @property
     def pid(self) -> int | None:
         """The server process id while one was started and not yet reaped."""
         return None if self._process is None else self._process.pid
@@ -427,15 +440,18 @@ class LlamaStackServer:
         self._port = port
 
     def _fail(self, what: str) -> LlamaStackServerError:
+        where = "" if self._owns_run_dir else f", run.yaml {self.run_yaml}"
         return LlamaStackServerError(
-            f"llama-stack {what} (upstream {self._upstream_base_url}, run.yaml {self.run_yaml}); "
-            f"log {self.log_path}:\n{self.log_tail(40)}"
+            f"llama-stack {what} (upstream {self._upstream_base_url}{where}); "
+            f"log {self.log_path}:\n{self.log_tail(40, without_probes=True)}"
         )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self._startup_timeout
         url = f"{self.base_url}/models"
-        ids: list[object] = []
+        # Models are listed from the upstream once, before the server answers: up but without
+        # the model means the upstream failed (it is not asked again), after a short grace.
+        missing_since: float | None = None
         while True:
             process = self._process
             assert process is not None
@@ -445,15 +461,22 @@ class LlamaStackServer:
             status, listing = _probe(url)
             if status is not None and status >= 500:
                 raise self._fail(f"answered {status} on /v1/models")
+            now = time.monotonic()
             if status == 200 and listing is not None:
                 data = listing.get("data")
                 models = data if isinstance(data, list) else []
                 ids = [m.get("id") for m in models if isinstance(m, dict)]
                 if self.model_id in ids:
                     return
-            if time.monotonic() > deadline:
-                listed = f"; /v1/models lists {ids}, not {self.model_id!r}" if ids else ""
-                raise self._fail(f"not ready after {self._startup_timeout:.0f}s{listed}")
+                missing_since = now if missing_since is None else missing_since
+                if now - missing_since > _MODEL_GRACE:
+                    raise self._fail(
+                        f"is up but /v1/models lists {ids}, not {self.model_id!r} "
+                        f"(could it reach the upstream and does that serve "
+                        f"{self._upstream_model_id!r}?)"
+                    )
+            if now > deadline:
+                raise self._fail(f"not ready after {self._startup_timeout:.0f}s")
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -484,15 +507,21 @@ class LlamaStackServer:
                 self._run_dir = None
                 self._owns_run_dir = False
 
-    def log_tail(self, n: int = 40) -> str:
-        """The last ``n`` lines of the server's log ('' when there is none yet)."""
+    def log_tail(self, n: int = 40, *, without_probes: bool = False) -> str:
+        """The last ``n`` lines of the server's log ('' when there is none yet).
+
+        Trailing padding is stripped; ``without_probes`` leaves out the access-log lines
+        of the readiness probes (``GET /v1/models``).
+        """
         if self._log_path is None:
             return ""
         try:
             text = self._log_path.read_text(errors="replace")
         except OSError:
             return ""
-        lines = text.replace("\r", "\n").splitlines()
+        lines = [line.rstrip() for line in text.replace("\r", "\n").splitlines()]
+        if without_probes:
+            lines = [line for line in lines if _PROBE_LOG_LINE not in line]
         return "\n".join(lines[-n:])
 
     def __enter__(self) -> LlamaStackServer:

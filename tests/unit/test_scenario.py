@@ -294,7 +294,7 @@ def test_unknown_scenario_key_without_a_close_match_lists_the_keys(tmp_path: Pat
     text = "scenarios:\n  - id: a\n    zzz: x\n    steps:\n      - user: hi\n"
     error = load_error(tmp_path, text)
     assert (error.line, error.col) == pos_of(text, "zzz")
-    assert error.cause.startswith("unknown key 'zzz' (expected one of: id, description, tags,")
+    assert error.cause.startswith("unknown key 'zzz' (expected one of: id, description,")
     assert "steps" in error.cause
     assert "base_dir" not in error.cause  # loader-internal fields are not offered
 

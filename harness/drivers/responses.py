@@ -1,0 +1,194 @@
+"""Drive a scenario through the Responses API (and Conversations API operations).
+
+Each ``input`` step is one ``client.responses.create``: ``model``, ``input``, ``stream`` only
+when set, and then either the scenario's conversation or ``previous_response_id`` of the last
+response (automatic chaining), ``tools`` when declared, and ``params`` verbatim.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from .._http import httpx
+from ..assemble_responses import ResponsesAssembler, StreamErrorEvent
+from ..errors import ExpectationError, HarnessError, ScenarioError
+from ..matrix import Case
+from ..refs import resolve
+from ..scenario import Step
+from ..transcript import Exchange, ProviderError, StepResult
+from .conversations import run_operation
+from .tools import tool_result_content
+
+
+class ResponsesDriver:
+    """Runs one case's steps against the Responses and Conversations APIs."""
+
+    def __init__(self, *, client: openai.OpenAI, case: Case) -> None:
+        self.client = client
+        self.case = case
+        self.scenario = case.scenario
+        self.saved: dict[str, Any] = {}
+        self.conversation: str | None = None
+        self.last_response: str | None = None
+
+    def steps(self, *, on_step: Callable[[int], None] | None = None) -> Iterator[StepResult]:
+        """Create the scenario's conversation (if any), then run the steps in order."""
+        seed = self.scenario.conversation
+        if seed is not None:
+            args = {} if seed == "new" else seed.model_dump(exclude_none=True)
+            created = run_operation(self.client, "conversations.create", args, conversation=None)
+            self.saved["conversation"] = created
+            self.conversation = created.get("id")
+        for index, step in enumerate(self.scenario.steps):
+            if on_step is not None:
+                on_step(index)
+            yield self.run_step(index, step)
+
+    def run_step(self, index: int, step: Step) -> StepResult:
+        """One operation, or one input with its scripted tool rounds."""
+        operation = step.operation
+        if operation is not None:
+            exchanges: tuple[Exchange, ...] = (
+                self._call(partial(self._operate, *operation), sent=()),
+            )
+        else:
+            exchanges = self._respond(index, step)
+        result = StepResult(index=index, exchanges=exchanges)
+        if step.save_as and result.error is None:
+            self.saved[step.save_as] = result.payload if operation else _dump(result.reply)
+        return result
+
+    def _operate(self, name: str, args: dict[str, Any]) -> Exchange:
+        payload = run_operation(
+            self.client, name, resolve(args, self.saved), conversation=self.conversation
+        )
+        return Exchange(sent=(), streamed=None, payload=payload)
+
+    def _respond(self, index: int, step: Step) -> tuple[Exchange, ...]:
+        items: Any = self._input(step.input, index) if step.input is not None else None
+        exchanges: list[Exchange] = []
+        calls_seen = 0
+        for _round in range(self.scenario.max_tool_rounds + 1):
+            exchange = self._call(partial(self._create, step, items), sent=_sent(items))
+            exchanges.append(exchange)
+            calls = exchange.tool_calls
+            if exchange.error is not None or not calls or step.tool_results is None:
+                break
+            if len(exchanges) > self.scenario.max_tool_rounds:
+                raise ExpectationError(
+                    f"the model still calls tools after max_tool_rounds="
+                    f"{self.scenario.max_tool_rounds}"
+                )
+            items = [
+                {
+                    "type": "function_call_output",
+                    "call_id": call.id,
+                    "output": tool_result_content(step, call, calls_seen + i),
+                }
+                for i, call in enumerate(calls)
+            ]
+            calls_seen += len(calls)
+        return tuple(exchanges)
+
+    def _create(self, step: Step, items: Any) -> Exchange:
+        stream = self.case.stream_for(step.stream)
+        kwargs: dict[str, Any] = {"model": self.case.column.request_model}
+        if items is not None:
+            kwargs["input"] = items
+        if stream is not None:
+            kwargs["stream"] = stream
+        extra: dict[str, Any] = {}
+        conversation = resolve(step.conversation, self.saved) or self.conversation
+        previous = resolve(step.previous_response_id, self.saved)
+        if conversation is not None:
+            extra["conversation"] = conversation
+        if previous is not None or (conversation is None and self.last_response is not None):
+            extra["previous_response_id"] = previous or self.last_response
+        if self.scenario.tools is not None:
+            extra["tools"] = self.scenario.tools
+        extra.update(resolve(step.params, self.saved))
+        if extra:
+            kwargs["extra_body"] = extra
+        result = self.client.responses.create(**kwargs)
+        if stream:
+            assembler = ResponsesAssembler(check=self.scenario.stream_checks)
+            for event in result:
+                assembler.feed(event)
+            result = assembler.result()
+        if getattr(result, "id", None):
+            self.last_response = result.id
+        return Exchange(sent=(), streamed=stream, reply=result)
+
+    def _call(
+        self, action: Callable[[], Exchange], *, sent: tuple[dict[str, Any], ...]
+    ) -> Exchange:
+        """Run ``action``, turning provider errors into the exchange's error."""
+        try:
+            exchange = action()
+            return Exchange(
+                sent=sent,
+                streamed=exchange.streamed,
+                reply=exchange.reply,
+                payload=exchange.payload,
+            )
+        except openai.APIConnectionError as exc:
+            if isinstance(exc.__cause__, HarnessError):  # openai<3 wraps transport errors
+                raise exc.__cause__ from None
+            error = ProviderError(kind=type(exc).__name__, message=exc.message)
+        except openai.APIStatusError as exc:
+            error = ProviderError(
+                kind=type(exc).__name__, message=exc.message, status=exc.status_code, body=exc.body
+            )
+        except openai.APIError as exc:  # an error the SDK found inside a stream
+            error = ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
+        except StreamErrorEvent as exc:
+            error = ProviderError(kind="ResponseErrorEvent", message=exc.message, body=exc.data)
+        except httpx.TransportError as exc:
+            error = ProviderError(kind=type(exc).__name__, message=str(exc))
+        return Exchange(sent=sent, streamed=None, error=error)
+
+    def _input(self, value: str | list[dict[str, Any]], index: int) -> Any:
+        value = resolve(value, self.saved)
+        if isinstance(value, str):
+            return value
+        return [self._item(item, index) for item in value]
+
+    def _item(self, item: dict[str, Any], index: int) -> dict[str, Any]:
+        if "content" in item and isinstance(item["content"], list):
+            return {**item, "content": [self._part(p, index) for p in item["content"]]}
+        return self._part(item, index)
+
+    def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
+        if "image" not in part:
+            return dict(part)
+        path = Path(self.scenario.base_dir) / str(part["image"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ScenarioError(
+                f"step {index + 1}: cannot read image {part['image']!r} ({exc.strerror})",
+                path=self.scenario.path,
+                line=self.scenario.step_line(index),
+            ) from None
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        return {"type": "input_image", "image_url": url}
+
+
+def _sent(items: Any) -> tuple[dict[str, Any], ...]:
+    if items is None:
+        return ()
+    if isinstance(items, str):
+        return ({"role": "user", "content": items},)
+    return tuple(items)
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
