@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,18 +82,38 @@ def _step(result: StepResult) -> dict[str, Any]:
         return out
     if result.final.tool_calls:
         out["tool_calls"] = [_call(c) for c in result.final.tool_calls]
-    if result.reply is not None and result.reply.choices:
-        message = result.reply.choices[0].message
-        if message.content is not None:
-            out["reply"] = message.content
-        if message.refusal:
-            out["refusal"] = message.refusal
+    if result.payload is not None:
+        out["result"] = _stable(result.payload)
+        return out
+    refusal = _refusal(result.reply)
+    if result.text or not result.final.tool_calls:
+        out["reply"] = result.text
+    if refusal:
+        out["refusal"] = refusal
     out["finish_reason"] = result.finish_reason
     return out
 
 
+def _refusal(reply: Any) -> str | None:
+    choices = getattr(reply, "choices", None)
+    return choices[0].message.refusal if choices else None
+
+
+# Fields that differ on every run of a stateful server: ids, timestamps.
+_VOLATILE = re.compile(r"(^|_)(id|ids|created|created_at)$")
+
+
+def _stable(node: Any) -> Any:
+    """An operation's result without server ids and timestamps."""
+    if isinstance(node, dict):
+        return {k: _stable(v) for k, v in node.items() if not _VOLATILE.search(str(k))}
+    if isinstance(node, list):
+        return [_stable(v) for v in node]
+    return node
+
+
 def _message(message: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in message.items() if k != "tool_call_id"}
+    out = {k: v for k, v in message.items() if k not in ("tool_call_id", "call_id")}
     content = out.get("content")
     if isinstance(content, list):
         out["content"] = [_part(p) for p in content]

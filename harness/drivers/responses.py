@@ -117,6 +117,11 @@ class ResponsesDriver:
         if extra:
             kwargs["extra_body"] = extra
         result = self.client.responses.create(**kwargs)
+        if not stream and not hasattr(result, "output"):
+            raise ExpectationError(
+                "the provider did not answer with a Response object (a server that streams "
+                "when `stream` is absent? set `stream: false` on the step)"
+            )
         if stream:
             assembler = ResponsesAssembler(check=self.scenario.stream_checks)
             for event in result:

@@ -427,22 +427,27 @@ class LlamaStackServer:
         with self._log_path.open("ab") as log:
             log.write(f"$ {' '.join(command)}\n".encode())
             log.flush()
-            self._process = subprocess.Popen(
-                command,
-                cwd=run_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self.environment(run_dir=run_dir),
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
+            try:
+                self._process = subprocess.Popen(
+                    command,
+                    cwd=run_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self.environment(run_dir=run_dir),
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+            except OSError as exc:
+                raise LlamaStackServerError(f"cannot run {command[0]}: {exc}") from exc
         self._port = port
 
     def _fail(self, what: str) -> LlamaStackServerError:
         where = "" if self._owns_run_dir else f", run.yaml {self.run_yaml}"
+        logged = "\n".join(self.logged_errors())
+        errors = f"errors logged:\n{logged}\n" if logged else ""
         return LlamaStackServerError(
-            f"llama-stack {what} (upstream {self._upstream_base_url}{where}); "
+            f"llama-stack {what} (upstream {self._upstream_base_url}{where}); {errors}"
             f"log {self.log_path}:\n{self.log_tail(40, without_probes=True)}"
         )
 
@@ -523,6 +528,11 @@ class LlamaStackServer:
         if without_probes:
             lines = [line for line in lines if _PROBE_LOG_LINE not in line]
         return "\n".join(lines[-n:])
+
+    def logged_errors(self, n: int = 10) -> list[str]:
+        """The last ``n`` ERROR/CRITICAL records of the log (their first lines)."""
+        lines = self.log_tail(100_000).splitlines()
+        return [line for line in lines if line.startswith(("ERROR", "CRITICAL"))][-n:]
 
     def __enter__(self) -> LlamaStackServer:
         return self.start()
