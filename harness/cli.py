@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import maintenance
 from .errors import HarnessError, RecordingCorruptError
+from .inspect_cli import add_inspect_commands
 from .providers import load_providers
 from .record_cli import add_record_command
 from .recording import Recording
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--recordings", default="recordings", help="recordings folder")
     show.set_defaults(handler=_cmd_show)
     add_record_command(commands)
+    add_inspect_commands(commands)
     add_report_commands(commands)
     return parser
 

@@ -1,0 +1,107 @@
+"""``harness list``, ``harness validate`` and ``harness schema``: scenario files without pytest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import LocatedError
+from .matrix import Column, cases_for, columns, select_columns
+from .providers import load_providers
+from .scenario import _INTERNAL, Scenario, ScenarioFile, load_scenarios
+
+
+def add_inspect_commands(subparsers: Any) -> None:
+    """Add ``list``, ``validate`` and ``schema`` to the ``harness`` command."""
+    listing = subparsers.add_parser("list", help="scenarios x columns, with skip reasons")
+    _common(listing)
+    listing.set_defaults(handler=_cmd_list)
+    validate = subparsers.add_parser("validate", help="check scenario and provider files")
+    _common(validate)
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.set_defaults(handler=_cmd_validate)
+    schema = subparsers.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=_cmd_schema)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["scenarios"], help="files or folders")
+    parser.add_argument("--providers", default="providers.yaml", help="providers file")
+    parser.add_argument("--models", default="", help="comma-separated column globs")
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, from the models that validate them."""
+    schema = ScenarioFile.model_json_schema(by_alias=True)
+    for definition in schema.get("$defs", {}).values():
+        for name in _INTERNAL:
+            definition.get("properties", {}).pop(name, None)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "harness scenario file"
+    return schema
+
+
+def scenario_files(paths: list[str]) -> Iterator[Path]:
+    """YAML files named, or found under named folders (snapshots excluded)."""
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")])
+            yield from (p for p in found if "__snapshots__" not in p.parts)
+        else:
+            yield path
+
+
+def _matrix(args: argparse.Namespace) -> list[Column]:
+    patterns = [m.strip() for m in args.models.split(",") if m.strip()]
+    return select_columns(columns(load_providers(Path(args.providers))), patterns)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    matrix = _matrix(args)
+    for path in scenario_files(args.paths):
+        for scenario in load_scenarios(path):
+            for line in _case_lines(path, scenario, matrix):
+                print(line)
+    return 0
+
+
+def _case_lines(path: Path, scenario: Scenario, matrix: list[Column]) -> Iterator[str]:
+    cases = cases_for(scenario, matrix)
+    if not cases:
+        yield f"{path}::{scenario.id}  (no matrix column matches)"
+    for case in cases:
+        note = f"  (skip: {case.skip_reason})" if case.skip_reason else ""
+        note += f"  (xfail: {case.xfail_reason})" if case.xfail_reason else ""
+        yield f"{path}::{scenario.id}[{case.id}]{note}"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    problems: list[LocatedError] = []
+    checked = 0
+    files = [Path(args.providers), *scenario_files(args.paths)]
+    for index, path in enumerate(files):
+        checked += 1
+        try:
+            load_providers(path) if index == 0 else load_scenarios(path)
+        except LocatedError as exc:
+            problems.append(exc)
+    if args.format == "json":
+        print(json.dumps([_problem(p) for p in problems], indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        print(f"checked {checked} file(s): {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _problem(error: LocatedError) -> dict[str, Any]:
+    return {"path": error.path, "line": error.line, "col": error.col, "cause": error.cause}
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(scenario_schema(), indent=2))
+    return 0
