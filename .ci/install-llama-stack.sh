@@ -59,8 +59,13 @@ installed_version() {
     2>/dev/null || true
 }
 
-if [ -x "$VENV/bin/python" ] && is_312_plus "$VENV/bin/python" \
-    && [ "$(installed_version)" = "$LLAMA_STACK_VERSION" ] && [ -x "$VENV/bin/llama" ]; then
+complete() {
+  [ -x "$VENV/bin/python" ] && is_312_plus "$VENV/bin/python" && [ -x "$VENV/bin/llama" ] \
+    && [ "$(installed_version)" = "$LLAMA_STACK_VERSION" ] \
+    && "$VENV/bin/python" -c 'import llama_stack, mcp, sqlite_vec, chardet, pypdf' 2>/dev/null
+}
+
+if complete; then
   step "venv $VENV already has llama-stack $LLAMA_STACK_VERSION"
 else
   PY="$(find_python)"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from harness.localmodel.fixtures import (  # noqa: F401 - registered by being in this module
     local_model_server,
     pytest_runtest_makereport,
@@ -17,3 +19,11 @@ from harness.localmodel.fixtures import (  # noqa: F401 - registered by being in
 # In harness's own suite the live tiers are required, not optional: a missing install must
 # fail loudly (with the install hint) rather than turn into silent skips.
 os.environ.setdefault("HARNESS_REQUIRE_LOCAL_MODEL", "1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A plugin, not an import: its report hook would clash by name with the local tier's.
+    config.pluginmanager.import_plugin("harness.llamastack.fixtures")
+
+
+os.environ.setdefault("HARNESS_REQUIRE_LLAMA_STACK", "1")
