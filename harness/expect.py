@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .refs import resolve
 from .transcript import StepResult
 
 
@@ -162,7 +163,7 @@ def _payload(result: StepResult) -> Any:
     if result.payload is not None:
         return result.payload
     reply = result.reply
-    return reply.model_dump(mode="json") if isinstance(reply, BaseModel) else None
+    return reply.model_dump(mode="json", warnings=False) if isinstance(reply, BaseModel) else None
 
 
 def _metadata(value: dict[str, Any], result: StepResult) -> str | None:
@@ -240,10 +241,13 @@ def is_subset(expected: Any, actual: Any) -> bool:
     )
 
 
-def failed(expectation: Expectation, result: StepResult) -> str | None:
+def failed(
+    expectation: Expectation, result: StepResult, *, saved: dict[str, Any] | None = None
+) -> str | None:
     """The reason ``expectation`` fails on ``result``, or None when it holds.
 
     A step that ended in an unexpected provider error fails every expectation but ``error``.
+    ``${name.path}`` references in text and mapping values resolve against ``saved``.
     """
     kind = expectation.kind
     if result.error is not None and kind != "error":
@@ -251,4 +255,7 @@ def failed(expectation: Expectation, result: StepResult) -> str | None:
     check = CHECKS.get(kind)
     if check is None:  # checked elsewhere (e.g. same_as_nonstream, by the runner)
         return None
-    return check(expectation.value, result)
+    value = expectation.value
+    if saved and isinstance(value, str | dict):
+        value = resolve(value, saved)
+    return check(value, result)

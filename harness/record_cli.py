@@ -2,7 +2,9 @@
 
 With ``--local-server`` it first builds the tiny local model (cached) and serves it on a free
 loopback port for the run, pointing ``HARNESS_LOCAL_BASE_URL`` at it, so the ``local``
-column is re-recorded with no key and no network.
+column is re-recorded with no key and no network. ``--llama-stack`` also starts llama-stack
+over that server (``.ci/install-llama-stack.sh`` installs it) and sets
+``HARNESS_LLAMA_STACK_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 LOCAL_URL_ENV = "HARNESS_LOCAL_BASE_URL"
+LLAMA_STACK_URL_ENV = "HARNESS_LLAMA_STACK_BASE_URL"
 
 
 def add_record_command(subparsers: Any) -> None:
@@ -36,6 +39,11 @@ def add_record_command(subparsers: Any) -> None:
         "--local-server",
         action="store_true",
         help=f"serve the tiny local model for the run and set {LOCAL_URL_ENV}",
+    )
+    record.add_argument(
+        "--llama-stack",
+        action="store_true",
+        help=f"also serve llama-stack over the local model and set {LLAMA_STACK_URL_ENV}",
     )
     record.add_argument(
         "--hf-home", default=".harness/hf", help="where the local model is built (cached)"
@@ -60,21 +68,34 @@ def pytest_command(*, mode: str, pytest_args: list[str]) -> list[str]:
 def _cmd_record(args: argparse.Namespace) -> int:
     command = pytest_command(mode=args.mode, pytest_args=list(args.pytest_args))
     env = dict(os.environ)
-    with _local_server(enabled=args.local_server, hf_home=Path(args.hf_home)) as url:
-        if url:
-            env[LOCAL_URL_ENV] = url
-            print(f"harness: local model server at {url}", flush=True)
+    local = args.local_server or args.llama_stack
+    with _servers(local=local, llama_stack=args.llama_stack, hf_home=Path(args.hf_home)) as urls:
+        for name, url in urls.items():
+            env[name] = url
+            print(f"harness: {name}={url}", flush=True)
         print("harness: " + " ".join(command), flush=True)
         return subprocess.call(command, env=env)
 
 
 @contextmanager
-def _local_server(*, enabled: bool, hf_home: Path) -> Iterator[str | None]:
-    if not enabled:
-        yield None
+def _servers(*, local: bool, llama_stack: bool, hf_home: Path) -> Iterator[dict[str, str]]:
+    if not local:
+        yield {}
         return
     from .localmodel import LocalModelServer, build_tiny_model  # needs torch/transformers
 
     build_tiny_model(hf_home=hf_home.resolve())
     with LocalModelServer(hf_home=hf_home.resolve()) as server:
-        yield server.base_url
+        urls = {LOCAL_URL_ENV: server.base_url}
+        if not llama_stack:
+            yield urls
+            return
+        from .llamastack.server import LlamaStackServer, default_tiktoken_cache, default_venv
+
+        root = Path.cwd()
+        with LlamaStackServer(
+            upstream_base_url=server.base_url,
+            venv=default_venv(root),
+            tiktoken_cache=default_tiktoken_cache(root),
+        ) as stack:
+            yield {**urls, LLAMA_STACK_URL_ENV: stack.base_url}

@@ -65,6 +65,9 @@ class RequestKey:
     body: Any
     query: str = ""
     occurrence: int = 1  # the n-th identical request within one test (stateful APIs)
+    # Stateful scenarios: server state is not shareable, so their requests are scoped to the
+    # scenario (two scenarios that both create a conversation must not share the answer).
+    scope: str = ""
 
     @cached_property
     def digest(self) -> str:
@@ -72,6 +75,8 @@ class RequestKey:
         parts = [self.provider, self.method, self.endpoint, self.query, self.body]
         if self.occurrence > 1:
             parts.append(self.occurrence)
+        if self.scope:
+            parts.append(self.scope)
         return hashlib.sha256(canonical_json(parts).encode()).hexdigest()[:16]
 
     def again(self, occurrence: int) -> RequestKey:
@@ -113,6 +118,7 @@ class Recording:
     status_code: int = 200
     truncated: bool = False
     occurrence: int = 1
+    scope: str = ""
     request_headers: dict[str, str] = field(default_factory=dict)
     id_normalization_mapping: dict[str, str] = field(default_factory=dict)
 
@@ -125,6 +131,7 @@ class Recording:
             body=self.request_body,
             query=canonical_query(self.url),
             occurrence=self.occurrence,
+            scope=self.scope,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +152,8 @@ class Recording:
         }
         if self.occurrence > 1:
             request["occurrence"] = self.occurrence
+        if self.scope:
+            request["scope"] = self.scope
         return {
             "test_id": self.test_id,
             "request": request,
@@ -178,6 +187,7 @@ class Recording:
                 status_code=int(response.get("status_code", 200)),
                 truncated=bool(response.get("truncated", False)),
                 occurrence=int(request.get("occurrence", 1)),
+                scope=str(request.get("scope", "")),
                 request_headers=dict(request.get("headers") or {}),
                 id_normalization_mapping=dict(data.get("id_normalization_mapping") or {}),
             )

@@ -6,6 +6,7 @@ import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import openai
 
@@ -110,12 +111,16 @@ class Runner:
         server ids that later requests carry always match the recordings.
         """
         client, context = self.client_for(case.column.provider)
+        scenario = case.scenario
+        scope = f"{scenario.path}::{scenario.id}[{case.id}]" if scenario.stateful else ""
         context.reset(test_id=test_id)
-        unit = case.scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
+        context.scope = scope
+        unit = scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
         context.replay_only = unit
         transcript = self._attempt(case, client=client, context=context)
         if unit and transcript.missing:
             context.reset(test_id=test_id)
+            context.scope = scope
             context.force_live = True
             transcript = self._attempt(case, client=client, context=context)
         return transcript
@@ -138,9 +143,10 @@ class Runner:
         failure: str | None = None
         missing = False
         try:
-            for result in driver_for(case, client).steps(on_step=on_step):
+            driver = driver_for(case, client)
+            for result in driver.steps(on_step=on_step):
                 results.append(result)
-                self.check(case, result)
+                self.check(case, result, saved=getattr(driver, "saved", None))
             if case.variant == "stream" and any(
                 e.kind == "same_as_nonstream" for step in scenario.steps for e in step.expect
             ):
@@ -178,12 +184,12 @@ class Runner:
                         failure_message(case, streamed, reason=reason, expectation=number)
                     )
 
-    def check(self, case: Case, result: StepResult) -> None:
+    def check(self, case: Case, result: StepResult, *, saved: dict[str, Any] | None = None) -> None:
         """Raise :class:`ExpectationError` for the step's first failing expectation."""
         scenario = case.scenario
         step = scenario.steps[result.index]
         for number, expectation in enumerate(step.expect):
-            reason = failed(expectation, result)
+            reason = failed(expectation, result, saved=saved)
             if reason is not None:
                 raise ExpectationError(
                     failure_message(case, result, reason=reason, expectation=number)

@@ -34,6 +34,7 @@ class CallContext:
     # record-missing on stateful scenarios: first replay only, then (on a miss) all live.
     replay_only: bool = False
     force_live: bool = False
+    scope: str = ""  # set for stateful scenarios: see RequestKey.scope
     seen: Counter[str] = field(default_factory=Counter)
 
     def reset(self, *, test_id: str) -> None:
@@ -41,6 +42,7 @@ class CallContext:
         self.test_id, self.where, self.record_hint = test_id, "", ""
         self.replayed, self.recorded, self.latency = 0, 0, 0.0
         self.replay_only = self.force_live = False
+        self.scope = ""
         self.seen.clear()
 
     def mode(self, *, live: bool) -> str:
@@ -74,6 +76,7 @@ class _KeyedTransport(httpx.BaseTransport):
             endpoint="/v1" + path,
             body=body,
             query=canonical_query(str(request.url)),
+            scope=self.context.scope,
         )
         # The same request twice in one test (e.g. listing items before and after a delete)
         # may rightly get two different answers: each occurrence has its own recording.
@@ -194,6 +197,7 @@ class RecordingTransport(_KeyedTransport):
             status_code=response.status_code,
             truncated=truncated,
             occurrence=key.occurrence,
+            scope=key.scope,
         )
         self.store.save(recording, provider=self.provider)
         response = self.replay(request, recording)

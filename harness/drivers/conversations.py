@@ -9,7 +9,7 @@ import openai
 
 from ..errors import ExpectationError
 
-# operation -> (positional id arguments, in the SDK's order, as the scenario names them)
+# operation -> id arguments, in the SDK's order: the first is positional, the rest by name
 _IDS = {
     "conversations.create": (),
     "conversations.retrieve": ("conversation_id",),
@@ -33,7 +33,7 @@ _NAMED = {
 def run_operation(
     client: openai.OpenAI, operation: str, args: dict[str, Any], *, conversation: str | None
 ) -> Any:
-    """Perform ``operation`` with ``args`` (ids resolved); returns the result as JSON.
+    """Perform ``operation`` with ``args`` (ids resolved); returns the server's JSON.
 
     ``conversation_id`` defaults to the scenario's conversation. A list is returned as its
     first page (``data``, ``has_more``, ...): later pages are never fetched behind your back.
@@ -46,12 +46,15 @@ def run_operation(
     missing = [name for name in _IDS[operation] if name not in args]
     if missing:
         raise ExpectationError(f"{operation} needs {', '.join(missing)}")
-    ids = [args.pop(name) for name in _IDS[operation]]
+    ids = {name: args.pop(name) for name in _IDS[operation]}
+    positional = [ids.pop(_IDS[operation][0])] if _IDS[operation] else []
     named = {k: args.pop(k) for k in list(args) if k in _NAMED.get(operation, set())}
     extra = {"extra_query" if operation.endswith(".list") else "extra_body": args} if args else {}
-    target: Any = client
+    # The raw response: what the server said, not the SDK model's reading of it (which adds
+    # defaults of its own version and warns on shapes it does not expect).
+    target: Any = client.with_raw_response
     for part in operation.split("."):
         target = getattr(target, part)
     method: Callable[..., Any] = target
-    result = method(*ids, **named, **extra)
-    return result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+    raw = method(*positional, **ids, **named, **extra)
+    return raw.http_response.json()

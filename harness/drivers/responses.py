@@ -196,4 +196,4 @@ def _sent(items: Any) -> tuple[dict[str, Any], ...]:
 
 
 def _dump(value: Any) -> Any:
-    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    return value.model_dump(mode="json", warnings=False) if hasattr(value, "model_dump") else value
