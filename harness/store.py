@@ -81,8 +81,12 @@ class RecordingStore:
         yield from sorted(base.glob(pattern))
 
     def nearest(self, key: RequestKey) -> tuple[Path, list[str]] | None:
-        """The closest recorded request for the same provider and route, with its diff."""
-        best: tuple[int, Path, list[str]] | None = None
+        """The closest recorded request for the same provider and route, with its diff.
+
+        Closest: the same endpoint (ids included) first, then the same scenario scope, then
+        the fewest body differences.
+        """
+        best: tuple[tuple[bool, bool, int], Path, list[str]] | None = None
         for path in sorted((self.root / key.provider).glob(f"{key.route}-*.json")):
             try:
                 recording = self.read(path)
@@ -90,11 +94,15 @@ class RecordingStore:
                 continue
             if recording is None or recording.method != key.method:
                 continue
-            if recording.key(key.provider).route != key.route:
+            other = recording.key(key.provider)
+            if other.route != key.route:
                 continue  # `conversations-*` also globs `conversations-items-*`
             changes = diff_paths(recording.request_body, key.body)
-            if best is None or len(changes) < best[0]:
-                best = (len(changes), path, changes)
+            if other.endpoint != key.endpoint:
+                changes.insert(0, f"endpoint: {other.endpoint} -> {key.endpoint}")
+            score = (other.endpoint != key.endpoint, other.scope != key.scope, len(changes))
+            if best is None or score < best[0]:
+                best = (score, path, changes)
         return None if best is None else (best[1], best[2])
 
 
