@@ -9,22 +9,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness import maintenance
 from harness.cli import main as harness_main
 from harness.recording import Recording, wrap
-from support.fake_openai import serve
+from harness.secrets import SecretScanner
+from harness.store import RecordingStore
+from support.fake_openai import FakeOpenAI, serve
 from support.project import Project
 
 BODY = {"model": "m1", "messages": [{"role": "user", "content": "hello"}]}
@@ -151,12 +158,19 @@ CORRUPT: dict[str, bytes] = {
 }
 
 
+def test_intact_recording_replays(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """The control for the tests below: the file they break replays, and verifies, intact."""
+    install(project, make_recording(BODY, "echo: hello"))
+    project.pytester.runpytest().assert_outcomes(passed=1)
+    capsys.readouterr()
+    assert harness_main(["recordings", "verify"]) == 0
+
+
 @pytest.mark.parametrize("kind", list(CORRUPT))
 def test_corrupt_recording_fails_cleanly_naming_the_file(
     project: Project, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
     path = install(project, make_recording(BODY, "echo: hello"))
-    project.pytester.runpytest().assert_outcomes(passed=1)  # control: the intact file replays
     path.write_bytes(CORRUPT[kind])
     result = project.pytester.runpytest()
     result.assert_outcomes(failed=1)
@@ -166,6 +180,40 @@ def test_corrupt_recording_fails_cleanly_naming_the_file(
     capsys.readouterr()
     assert harness_main(["recordings", "verify"]) == 1
     assert f"{path.name}: corrupt:" in capsys.readouterr().out
+
+
+# Well-formed recordings whose payload is not a chat completion (a proxy's HTML page recorded
+# with status 200 is stored as {"__type__": "text", "__data__": "<html>..."}).
+PAYLOADS: dict[str, tuple[bool, Any]] = {
+    "object-not-a-completion": (False, {"unexpected": True}),
+    "text-page": (False, "<html>502 bad gateway</html>"),
+    "a-list": (False, [1, 2]),
+    "null": (False, None),
+    "choices-not-a-list": (False, {"object": "chat.completion", "id": "x", "choices": "no"}),
+    "stream-of-strings": (True, ["garbage", "more garbage"]),
+    "stream-of-objects-not-chunks": (True, [{"unexpected": True}]),
+}
+
+
+@pytest.mark.parametrize("kind", list(PAYLOADS))
+def test_recording_whose_payload_is_not_a_reply_fails_cleanly(project: Project, kind: str) -> None:
+    stream, payload = PAYLOADS[kind]
+    body = {**BODY, "stream": True} if stream else BODY
+    path = install(project, make_recording(body, "echo: hello", stream=stream))
+    if stream:
+        project.scenario(
+            "s.yaml", SCENARIO.replace("user: hello", "user: hello\n        stream: true")
+        )
+    project.pytester.runpytest().assert_outcomes(passed=1)  # control: the intact file replays
+    document = json.loads(path.read_text())
+    response = [wrap(item) for item in payload] if stream else wrap(payload)
+    document["response"]["body"] = response
+    path.write_text(json.dumps(document))
+    result = project.pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert not re.search(r"\.py:\d+: \w+Error", output), output  # no traceback
+    assert path.name in output or "stream contract: chunk" in output, output
 
 
 def test_recording_that_is_a_directory_fails_cleanly(project: Project) -> None:
@@ -213,7 +261,7 @@ def test_recording_linked_to_an_endless_device_is_refused(project: Project) -> N
     path = install(project, make_recording(BODY, "echo: hello"))
     path.unlink()
     path.symlink_to("/dev/zero")
-    limit = 1536 * 1024 * 1024  # reading /dev/zero whole dies here instead of eating the host
+    limit = 512 * 1024 * 1024  # reading /dev/zero whole dies here instead of eating the host
 
     def cap_memory() -> None:
         import resource
@@ -320,47 +368,51 @@ def test_type_field_is_never_imported(project: Project, capsys: pytest.CaptureFi
 
 # --- kill -9 during record runs --------------------------------------------------------------
 
-KILLS = 12
+KILLS_PER_LANE = 5  # two lanes (own project folder, own server) run side by side
+LANES = 2
 KILL_SCENARIOS = 24
 
 
-def kill_scenarios() -> str:
+def kill_scenarios(count: int = KILL_SCENARIOS) -> str:
     items = [
         f"  - id: k{n:02d}\n    steps:\n      - user: opening {n % 3}\n        stream: true\n"
         f"      - user: follow-up {n}\n        stream: {'true' if n % 2 else 'false'}\n"
-        for n in range(KILL_SCENARIOS)
+        for n in range(count)
     ]
     return "scenarios:\n" + "".join(items)
 
 
-def record_run(project: Project, *args: str, env: dict[str, str] | None = None) -> Any:
+def record_run(folder: Path, *args: str, env: dict[str, str] | None = None) -> Any:
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=project.path,
+        cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "FAKE_KEY": "k", **(env or {})},
     )
 
 
-def temp_files(project: Project) -> list[Path]:
-    return sorted((project.path / "recordings").glob("*/.*.tmp"))
+def temp_files(folder: Path) -> list[Path]:
+    return sorted((folder / "recordings").glob("*/.*.tmp"))
 
 
-def verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+def verify(capsys: pytest.CaptureFixture[str], folder: Path) -> tuple[int, list[str]]:
+    """``harness recordings verify`` on ``folder``: exit code and problem lines."""
     capsys.readouterr()
-    code = harness_main(["recordings", "verify"])
+    code = harness_main(
+        ["recordings", "verify", "--recordings", str(folder / "recordings"), "--providers", "-"]
+    )
     lines = capsys.readouterr().out.splitlines()
     return code, [line for line in lines if not line.startswith("checked ")]
 
 
-def assert_whole_recordings(project: Project) -> int:
+def whole_recordings(folder: Path) -> int:
     """Every ``*.json`` parses and is a recording stored under its own request's name."""
-    files = project.recordings()
+    files = sorted((folder / "recordings").glob("*/*.json"))
     for path in files:
         data = json.loads(path.read_text(encoding="utf-8"))
         recording = Recording.from_dict(data, source=str(path))
-        assert recording.key("fake").filename == path.name
+        assert recording.key("fake").filename == path.name, path
     return len(files)
 
 
@@ -370,37 +422,70 @@ def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], limit
         time.sleep(0.001)
 
 
+@dataclass
+class Lane:
+    """One project folder killed again and again, and what was found in it."""
+
+    folder: Path
+    server: FakeOpenAI
+    seed: int
+    mid_run: int = 0
+    files_seen: int = 0
+    temp_names: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+
+def kill_lane(lane: Lane) -> None:
+    rng = random.Random(lane.seed)
+    for run in range(KILLS_PER_LANE):
+        before = len(lane.server.requests)
+        proc = record_run(lane.folder, "--harness-record-mode=rewrite")
+        if run % 3 == 2:  # by time: anywhere from start-up to mid-run
+            time.sleep(0.4 + rng.random() * 1.0)
+        else:  # by progress: just after the k-th request reached the provider
+            goal = before + rng.randint(1, KILL_SCENARIOS * 2 - 1)
+            wait_for(lambda g=goal: len(lane.server.requests) >= g, proc, 30)  # type: ignore[misc]
+            time.sleep(rng.random() * 0.03)
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        lane.mid_run += not finished and len(lane.server.requests) > before
+        lane.files_seen = whole_recordings(lane.folder)
+        lane.temp_names.update(p.name for p in temp_files(lane.folder))
+        store = RecordingStore(root=lane.folder / "recordings")
+        _checked, problems = maintenance.verify(store, scanner=SecretScanner())
+        lane.problems += [str(p) for p in problems if p.kind != "partial-write"]
+
+
 def test_kill_9_during_record_runs_leaves_no_partial_recording(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rng = random.Random(20240607)
-    leftovers = 0
-    killed_mid_run = 0
-    with serve() as server:
-        server.chunk_delay = 0.002  # streams take a while: kills land mid-stream too
-        project.providers(server.providers_yaml())
-        project.scenario("k.yaml", kill_scenarios())
-        for run in range(KILLS):
-            before = len(server.requests)
-            proc = record_run(project, "--harness-record-mode=rewrite")
-            if run % 3 == 2:  # by time: anywhere from start-up to mid-run
-                time.sleep(0.6 + rng.random() * 1.2)
-            else:  # by progress: right after the k-th request reached the provider
-                target = rng.randint(1, KILL_SCENARIOS * 2 - 1)
-                goal = before + target
-                wait_for(lambda g=goal: len(server.requests) >= g, proc, 30)  # type: ignore[misc]
-                time.sleep(rng.random() * 0.03)
-            finished = proc.poll() is not None
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-            killed_mid_run += not finished and len(server.requests) > before
-            assert_whole_recordings(project)
-            leftovers += len(temp_files(project))
-            code, problems = verify(capsys)
-            assert [p for p in problems if ": partial-write:" not in p] == []
-            assert code == (1 if temp_files(project) else 0)
-    assert killed_mid_run >= KILLS // 2, "the kills did not land while recording"
-    print(f"kill -9 runs: {KILLS}, mid-run: {killed_mid_run}, temp files left: {leftovers}")
+    with contextlib.ExitStack() as stack:
+        lanes = []
+        for number in range(LANES):
+            server = stack.enter_context(serve())
+            server.chunk_delay = 0.002  # streams take a while: kills land mid-stream too
+            folder = project.path / f"lane{number}"
+            project.write(f"lane{number}/pytest.ini", "[pytest]\n")
+            project.write(f"lane{number}/providers.yaml", server.providers_yaml())
+            project.write(f"lane{number}/scenarios/k.yaml", kill_scenarios())
+            lanes.append(Lane(folder=folder, server=server, seed=20240607 + number))
+        with ThreadPoolExecutor(LANES) as pool:
+            for future in [pool.submit(kill_lane, lane) for lane in lanes]:
+                future.result()
+    for lane in lanes:
+        assert lane.problems == []
+        assert lane.mid_run >= KILLS_PER_LANE // 2, "the kills did not land while recording"
+        assert lane.files_seen > 0
+        code, problems = verify(capsys, lane.folder)
+        assert [p for p in problems if ": partial-write:" not in p] == []
+        assert code == (1 if temp_files(lane.folder) else 0)
+    with capsys.disabled():  # the figures, for the record (visible with -s)
+        print(
+            f"\nkill -9 runs: {LANES * KILLS_PER_LANE}, mid-run: {sum(x.mid_run for x in lanes)}, "
+            f"recordings: {sum(x.files_seen for x in lanes)}, corrupt: 0, "
+            f"temp files left: {sum(len(x.temp_names) for x in lanes)}"
+        )
 
 
 SLOW_FSYNC_CONFTEST = """
@@ -425,17 +510,18 @@ def test_kill_9_between_temp_file_and_rename_is_cleaned_up_later(
     must not be left reporting it forever."""
     with serve() as server:
         project.providers(server.providers_yaml())
-        project.scenario("k.yaml", kill_scenarios())
+        project.scenario("k.yaml", kill_scenarios(3))
         project.write("conftest.py", SLOW_FSYNC_CONFTEST)
-        proc = record_run(project, "--harness-record-mode=rewrite", env={"SLOW_FSYNC": "30"})
-        wait_for(lambda: bool(temp_files(project)), proc, 60)
+        folder = project.path
+        proc = record_run(folder, "--harness-record-mode=rewrite", env={"SLOW_FSYNC": "30"})
+        wait_for(lambda: bool(temp_files(folder)), proc, 60)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        assert temp_files(project), "the kill did not land inside a write"
-        assert assert_whole_recordings(project) == 0  # nothing half-written under a real name
-        rerun = record_run(project, "--harness-record-mode=record-missing")
+        assert temp_files(folder), "the kill did not land inside a write"
+        assert whole_recordings(folder) == 0  # nothing half-written under a real name
+        rerun = record_run(folder, "--harness-record-mode=record-missing")
         assert rerun.wait(timeout=120) == 0
-    assert assert_whole_recordings(project) > 0
-    code, problems = verify(capsys)
+    assert whole_recordings(folder) > 0
+    code, problems = verify(capsys, folder)
     assert (code, problems) == (0, []), problems
-    assert temp_files(project) == []
+    assert temp_files(folder) == []

@@ -31,9 +31,9 @@ STATUSES = [
     (422, "UnprocessableEntityError"),
     (429, "RateLimitError"),
     (500, "InternalServerError"),
-    (503, "InternalServerError"),
 ]
-RETRIED = {429, 500, 503}  # the SDK retries these itself (with a real back-off): kept few
+# The SDK retries these itself in record modes, with a real back-off: one scenario each.
+EXPECTED_ONLY, UNEXPECTED_ONLY = 429, 500
 
 
 def error_body(status: int) -> dict[str, object]:
@@ -45,14 +45,14 @@ def status_scenarios() -> str:
     only one of the two, to keep the SDK's back-off short)."""
     lines = ["scenarios:"]
     for status, _kind in STATUSES:
-        if status != 503:
+        if status != UNEXPECTED_ONLY:
             lines += [
                 f"  - id: expected-{status}",
                 "    steps:",
                 f"      - user: status {status} expected",
                 f"        expect: [{{error: {{status: {status}, message: number {status}}}}}]",
             ]
-        if status not in (429, 500):
+        if status != EXPECTED_ONLY:
             lines += [
                 f"  - id: unexpected-{status}",
                 "    steps:",
@@ -89,18 +89,17 @@ def test_http_errors_are_recorded_and_replayed_as_the_same_exception(
             server.script(f"status {status}", *[Fault(status=status, body=error_body(status))] * 9)
         setup(project, server, status_scenarios())
         record = project.pytester.runpytest("--harness-record-mode=record-missing")
-    expected = len(STATUSES) - 1
-    unexpected = len(STATUSES) - 2
+    expected = unexpected = len(STATUSES) - 1
     record.assert_outcomes(passed=expected, failed=unexpected)
     lines = failures(record)
     assert len(lines) == unexpected
     for status, kind in STATUSES:
-        if status in (429, 500):
+        if status == EXPECTED_ONLY:
             continue
         [line] = [x for x in lines if f"'unexpected-{status}'" in x]
         assert f"{kind} (HTTP {status})" in line and f"failure number {status}" in line, line
     files = recorded(project)
-    assert len(files) == len(STATUSES) * 2 - 3
+    assert len(files) == expected + unexpected
     for text, data in files.items():
         status = int(text.split()[1])
         assert data["response"]["status_code"] == status
@@ -239,6 +238,8 @@ def test_replay_never_retries_a_recorded_error(
 def test_a_request_the_sdk_retried_leaves_only_its_final_answer(
     project: Project, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
+    """The SDK retries a 500 by itself in record modes: only the answer it finally got is kept,
+    and the replay (which never retries) gets that answer too."""
     monkeypatch.setenv("FAKE_KEY", "k")
     scenarios = """
         scenarios:
@@ -246,20 +247,25 @@ def test_a_request_the_sdk_retried_leaves_only_its_final_answer(
             steps:
               - user: flaky provider
                 expect: [{equals: "echo: flaky provider"}]
+              - user: and then
+                expect: [{equals: "echo: and then"}]
         """
     with serve() as server:
         server.script("flaky", Fault(status=500, body=error_body(500)))  # once, then 200
         setup(project, server, scenarios)
         result = project.pytester.runpytest(f"--harness-record-mode={mode}")
-        assert len(server.requests) == 2, "the SDK did not retry: the test tests nothing"
+        assert len(server.requests) == 3, "the SDK did not retry: the test tests nothing"
     result.assert_outcomes(passed=1)
-    [path] = project.recordings()
-    data = json.loads(path.read_text())
-    assert "status_code" not in data["response"]  # 200
-    assert data["response"]["body"]["__data__"]["choices"][0]["message"]["content"] == (
+    files = recorded(project)
+    assert len(project.recordings()) == len(files) == 2, [p.name for p in project.recordings()]
+    response = files["flaky provider"]["response"]
+    assert "status_code" not in response  # 200
+    assert response["body"]["__data__"]["choices"][0]["message"]["content"] == (
         "echo: flaky provider"
     )
     assert list((project.path / "recordings").rglob("*.tmp")) == []
+    monkeypatch.delenv("FAKE_KEY")
+    project.pytester.runpytest().assert_outcomes(passed=1)  # the server is gone
 
 
 def closed_port() -> int:

@@ -185,6 +185,15 @@ def occurrences(project: Project, needle: str, *, inputs: set[Path]) -> dict[str
     return found
 
 
+# Every file a CI job keeps: harness's reports in all formats, and pytest's junit XML.
+REPORTS = (
+    "--harness-report=.harness/report.json",
+    "--harness-report=.harness/report.md",
+    "--harness-report=.harness/report.html",
+    "--junitxml=.harness/junit.xml",
+)
+
+
 def run_placement(
     project: Project, placement: Placement, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[pytest.RunResult, FakeOpenAI]:
@@ -193,7 +202,7 @@ def run_placement(
         placement.setup(server)
         project.providers(server.providers_yaml())
         project.scenario("leak.yaml", placement.scenario)
-        result = project.pytester.runpytest(*placement.args)
+        result = project.pytester.runpytest(*placement.args, *REPORTS)
     return result, server
 
 
@@ -204,8 +213,9 @@ def test_a_secret_bound_for_the_disk_is_refused(
     inputs = {project.path / "providers.yaml", project.path / "scenarios" / "leak.yaml"}
     result, server = run_placement(project, placement, monkeypatch)
     assert server.requests, "the provider was never asked: the placement tested nothing"
-    output = result.stdout.str()
-    result.assert_outcomes(failed=1)
+    # (A refused report may end the run without its summary: see the test below.)
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret != 0 and "scenarios/leak.yaml F" in output, output
     assert "refusing to write" in output and "secret" in output, output
     assert placement.path in output, output
     assert "Traceback" not in output
@@ -230,8 +240,21 @@ def test_headers_are_never_stored(
     assert data["request"]["headers"] == {}
     assert set(data["response"]) <= {"body", "is_streaming", "status_code", "truncated"}
     assert len(list(project.path.rglob("*.transcript.yaml"))) == 1
+    assert len(list((project.path / ".harness").glob("report.*"))) == 3
     assert occurrences(project, placement.needle, inputs=inputs) == {}
     assert "authorization" not in path.read_text().lower()
+
+
+def test_a_refused_report_keeps_the_run_summary(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refusing to write a report must not hide the run's failures or turn it into a usage
+    error (exit code 4): the summary still names the failed item, the exit code is 1."""
+    live = next(p for p in REFUSED if p.id == "live-snapshot")
+    result, _server = run_placement(project, live, monkeypatch)
+    assert "refusing to write report" in result.stdout.str() + result.stderr.str()
+    assert result.ret == 1
+    result.assert_outcomes(failed=1)
 
 
 def test_snapshot_update_in_record_mode_writes_no_snapshot_of_a_refused_exchange(

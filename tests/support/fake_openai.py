@@ -298,10 +298,10 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve() -> Iterator[FakeOpenAI]:
-    """Run the fake server on a free loopback port for the duration of the block."""
+def serve(port: int = 0) -> Iterator[FakeOpenAI]:
+    """Run the fake server on a loopback port (a free one unless given) during the block."""
     state = FakeOpenAI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
