@@ -17,7 +17,7 @@ from .record_cli import add_record_command
 from .recording import Recording
 from .report_cli import add_report_commands
 from .secrets import SecretScanner
-from .store import RecordingStore
+from .store import RecordingStore, read_bounded
 from .usage import USAGE_FILE, Usage
 
 _PROVIDER_IN_TEST_ID = re.compile(r"txt=([A-Za-z0-9][A-Za-z0-9_.\-]*)/")
@@ -39,7 +39,7 @@ def import_recordings(
     parsed: list[tuple[Path, Recording, str]] = []
     for source in sources:
         try:
-            data = json.loads(source.read_text(encoding="utf-8"))
+            data = json.loads(read_bounded(source))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise RecordingCorruptError(f"{source}: not a JSON recording ({exc})") from None
         recording = Recording.from_dict(data, source=str(source))
@@ -81,7 +81,10 @@ def _scanner(args: argparse.Namespace) -> SecretScanner:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    checked, problems = maintenance.verify(_store(args), scanner=_scanner(args))
+    store = _store(args)
+    for path in maintenance.remove_stale_temp_files(store):
+        print(f"{path}: removed the temp file of an interrupted write")
+    checked, problems = maintenance.verify(store, scanner=_scanner(args))
     for problem in problems:
         print(problem)
     print(f"checked {checked} recording{'s' if checked != 1 else ''}: {len(problems)} problem(s)")

@@ -55,5 +55,9 @@ class StreamContractError(HarnessError):
         super().__init__(f"stream contract: chunk {chunk_index}: {cause}")
 
 
+class MalformedReplyError(HarnessError):
+    """A provider (or a recording) answered with something that is not a well-formed reply."""
+
+
 class ExpectationError(HarnessError):
     """A step's expectation did not hold."""

@@ -13,7 +13,7 @@ from .assemble import assemble_chat
 from .errors import HarnessError, RecordingCorruptError
 from .recording import Recording
 from .secrets import SecretScanner
-from .store import RecordingStore
+from .store import RecordingStore, read_bounded, stale_temp_files
 from .transcript import Exchange
 from .usage import Usage
 
@@ -30,13 +30,19 @@ class Problem:
         return f"{self.path}: {self.kind}: {self.detail}"
 
 
+def remove_stale_temp_files(store: RecordingStore) -> list[Path]:
+    """Delete temp files left by killed writers (their recordings were never half-written)."""
+    stale = stale_temp_files(store.root)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def verify(store: RecordingStore, *, scanner: SecretScanner) -> tuple[int, list[Problem]]:
     """Check every recording: readable, under its own key, unique, secret-free."""
     problems: list[Problem] = []
     owners: dict[str, Path] = {}
     checked = 0
-    for leftover in sorted(store.root.glob("*/.*.tmp")):
-        problems.append(Problem(leftover, "partial-write", "temp file of an interrupted write"))
     for path in store.files():
         checked += 1
         try:
@@ -89,8 +95,8 @@ def find(store: RecordingStore, ref: str) -> list[Path]:
 
 def _test_id(path: Path) -> str:
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("test_id", ""))
-    except (OSError, ValueError, AttributeError):
+        return str(json.loads(read_bounded(path)).get("test_id", ""))
+    except (OSError, ValueError, AttributeError, RecordingCorruptError):
         return ""
 
 

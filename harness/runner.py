@@ -14,7 +14,14 @@ from ._http import httpx
 from .config import RecordMode, Settings
 from .drivers.chat import ChatDriver
 from .drivers.responses import ResponsesDriver
-from .errors import ConfigError, ExpectationError, HarnessError, RecordingMissError
+from .errors import (
+    ConfigError,
+    ExpectationError,
+    HarnessError,
+    MalformedReplyError,
+    RecordingMissError,
+    StreamContractError,
+)
 from .expect import failed
 from .jsondiff import diff_paths
 from .matrix import Case
@@ -153,6 +160,10 @@ class Runner:
                 self.check_same_as_nonstream(case, tuple(results), client=client)
         except RecordingMissError as exc:
             failure, missing = str(exc), True
+        except (MalformedReplyError, StreamContractError) as exc:
+            failure = str(exc)
+            if context.last_source:
+                failure += f"\n  answered by: {context.last_source}"
         except HarnessError as exc:
             failure = str(exc)
         return Transcript(

@@ -14,6 +14,7 @@ import pytest
 from .collect import SCENARIO_ATTR, ScenarioModule, display_path
 from .config import Settings, resolve_settings
 from .errors import ConfigError, LocatedError, SecretLeakError
+from .maintenance import remove_stale_temp_files
 from .matrix import Case, Column, cases_for, columns, select_columns
 from .providers import load_providers
 from .reporting import TRANSCRIPT, HarnessReporter
@@ -21,6 +22,7 @@ from .runner import Runner, Transcript
 from .scenario import Scenario
 from .secrets import SecretScanner
 from .snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
+from .store import RecordingStore
 from .usage import USAGE_FILE, UsageTracker
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -163,6 +165,8 @@ class HarnessSession:
             workeroutput["harness_records"] = self.reporter.to_wire()
             return
         self._write_reports()
+        if self.settings.record_mode.records:  # leftovers of writers killed in earlier runs
+            remove_stale_temp_files(RecordingStore(root=self.settings.recordings_dir))
         if self.usage.collected:
             files = {
                 display_path(p, self.rootdir)

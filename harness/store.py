@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,20 +38,21 @@ class RecordingStore:
         """The recording for ``key``, or None when there is none."""
         path = self.path_for(key)
         recording = self.read(path)
-        if recording is not None:
-            self.used.add(f"{key.provider}/{path.name}")
+        if recording is None:
+            return None
+        if recording.key(key.provider).digest != key.digest:
+            # A renamed or hand-edited file would silently answer another request.
+            raise RecordingCorruptError(
+                f"{path}: this recording answers a different request than its name says; "
+                "run `harness recordings verify`"
+            )
+        self.used.add(f"{key.provider}/{path.name}")
         return recording
 
     def read(self, path: Path) -> Recording | None:
         """Read one file (None if absent); a broken file raises :class:`RecordingCorruptError`."""
         try:
-            size = path.stat().st_size
-            if size > MAX_RECORDING_BYTES:
-                raise RecordingCorruptError(
-                    f"{path}: recording is {size} bytes, over the {MAX_RECORDING_BYTES}-byte "
-                    "limit; refusing to load it (run `harness recordings verify`)"
-                )
-            text = path.read_text(encoding="utf-8")
+            text = read_bounded(path)
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
@@ -106,10 +108,61 @@ class RecordingStore:
         return None if best is None else (best[1], best[2])
 
 
+def read_bounded(path: Path, limit: int | None = None) -> str:
+    """A regular file's text, refused (``RecordingCorruptError``) when over ``limit`` bytes.
+
+    Never reads more than ``limit + 1`` bytes, so a symlink to ``/dev/zero`` or a FIFO is not
+    read forever.
+    """
+    limit = MAX_RECORDING_BYTES if limit is None else limit
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise RecordingCorruptError(f"{path}: not a regular file; run `harness recordings verify`")
+    if info.st_size > limit:  # refused without opening it
+        raise RecordingCorruptError(
+            f"{path}: recording is {info.st_size} bytes, over the {limit}-byte limit; "
+            "refusing to load it (run `harness recordings verify`)"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise RecordingCorruptError(
+            f"{path}: recording is over the {limit}-byte limit; refusing to load it "
+            "(run `harness recordings verify`)"
+        )
+    return data.decode("utf-8")
+
+
+def stale_temp_files(root: Path) -> list[Path]:
+    """Temp files of writes whose process is gone (killed between write and rename)."""
+    stale = []
+    for path in sorted(root.glob("*/.*.tmp")):
+        pid = path.name.split(".")[-3] if path.name.count(".") >= 4 else ""
+        if not (pid.isdigit() and _alive(int(pid))):
+            stale.append(path)
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the whole new one, never half."""
+    """Write ``text`` to ``path`` so readers see the old file or the whole new one, never half.
+
+    The temp file's name carries the writer's pid, so a later run can tell a dead writer's
+    leftover (see :func:`stale_temp_files`) from a live xdist worker's write in progress.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; recordings are shared files
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

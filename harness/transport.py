@@ -35,6 +35,7 @@ class CallContext:
     replay_only: bool = False
     force_live: bool = False
     scope: str = ""  # set for stateful scenarios: see RequestKey.scope
+    last_source: str = ""  # the recording that answered the last request, for messages
     seen: Counter[str] = field(default_factory=Counter)
 
     def reset(self, *, test_id: str) -> None:
@@ -43,6 +44,7 @@ class CallContext:
         self.replayed, self.recorded, self.latency = 0, 0, 0.0
         self.replay_only = self.force_live = False
         self.scope = ""
+        self.last_source = ""
         self.seen.clear()
 
     def mode(self, *, live: bool) -> str:
@@ -88,6 +90,7 @@ class _KeyedTransport(httpx.BaseTransport):
 
     def replay(self, request: httpx.Request, recording: Recording) -> httpx.Response:
         self.context.replayed += 1
+        self.context.last_source = shown(self.store.path_for(recording.key(self.provider)))
         status, headers, content = recording.response_content()
         if recording.truncated:
             stream = _TruncatedStream(content)
@@ -185,7 +188,9 @@ class RecordingTransport(_KeyedTransport):
         streaming = response.headers.get("content-type", "").startswith("text/event-stream")
         content, truncated = self._read(response, streaming=streaming, url=str(request.url))
         self.context.latency += time.perf_counter() - started
-        body = normalize_body(_response_body(content, streaming=streaming), digest=key.digest)
+        body = normalize_body(
+            _response_body(content, streaming=streaming, complete=not truncated), digest=key.digest
+        )
         recording = Recording(
             test_id=self.context.test_id,
             method=key.method,
@@ -267,21 +272,26 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def _response_body(content: bytes, *, streaming: bool) -> Any:
+def _response_body(content: bytes, *, streaming: bool, complete: bool = True) -> Any:
     text = content.decode("utf-8", errors="replace")
     if streaming:
-        return [wrap(event) for event in parse_sse(text)]
+        return [wrap(event) for event in parse_sse(text, complete=complete)]
     try:
         return wrap(json.loads(text))
     except ValueError:
         return {"__type__": "text", "__data__": text}
 
 
-def parse_sse(text: str) -> list[Any]:
-    """The JSON payloads of a server-sent-event stream, in order (``[DONE]`` dropped)."""
+def parse_sse(text: str, *, complete: bool = True) -> list[Any]:
+    """The JSON payloads of a server-sent-event stream, in order (``[DONE]`` dropped).
+
+    An event is complete at its blank line. A stream that broke off (``complete=False``) keeps
+    only its complete events: a half-sent event is not an event.
+    """
     events: list[Any] = []
     data: list[str] = []
-    for line in [*text.splitlines(), ""]:
+    tail = [""] if complete else []
+    for line in [*text.splitlines(), *tail]:
         if not line:
             if data:
                 payload = "\n".join(data)

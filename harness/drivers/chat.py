@@ -7,17 +7,24 @@ when the step sets it, ``tools`` when the scenario declares them, and ``params``
 from __future__ import annotations
 
 import base64
+import json
 import mimetypes
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .._http import httpx
 from ..assemble import ChatAssembler
-from ..errors import ExpectationError, HarnessError, ScenarioError
+from ..errors import (
+    ExpectationError,
+    HarnessError,
+    MalformedReplyError,
+    ScenarioError,
+    StreamContractError,
+)
 from ..matrix import Case
 from ..scenario import Step
 from ..transcript import Exchange, ProviderError, StepResult
@@ -96,11 +103,20 @@ class ChatDriver:
             result = self.client.chat.completions.create(**kwargs)
             if stream:
                 assembler = ChatAssembler(check=self.scenario.stream_checks)
-                for chunk in result:
+                for index, chunk in enumerate(result):
+                    if not isinstance(chunk, ChatCompletionChunk):
+                        raise StreamContractError(
+                            f"not a chat.completion.chunk: {str(chunk)[:80]!r}", chunk_index=index
+                        )
                     assembler.feed(chunk)
                 reply = assembler.result()
             else:
-                reply = result
+                reply = well_formed(result)
+        except json.JSONDecodeError as exc:
+            raise MalformedReplyError(
+                f"the reply is not JSON ({exc}); a wrong base_url, or a broken recording "
+                "(`harness recordings verify`)?"
+            ) from None
         except openai.APIConnectionError as exc:
             if isinstance(exc.__cause__, HarnessError):  # openai<3 wraps transport errors
                 raise exc.__cause__ from None
@@ -141,6 +157,22 @@ class ChatDriver:
         url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         detail = {"detail": part["detail"]} if "detail" in part else {}
         return {"type": "image_url", "image_url": {"url": url, **detail}}
+
+
+def well_formed(reply: object) -> ChatCompletion:
+    """``reply`` if it is a chat completion with choices that carry messages."""
+    choices = getattr(reply, "choices", None)
+    if (
+        not isinstance(reply, ChatCompletion)
+        or not isinstance(choices, list)
+        or not choices
+        or not all(getattr(c, "message", None) is not None for c in choices)
+    ):
+        raise MalformedReplyError(
+            f"the reply is not a chat completion with choices: {str(reply)[:160]!r}; "
+            "a broken recording? (`harness recordings verify`)"
+        )
+    return reply
 
 
 def assistant_message(reply: ChatCompletion | None) -> dict[str, Any]:
