@@ -28,6 +28,7 @@ class HarnessReporter:
         self.progress = progress
         self.records: list[dict[str, Any]] = []
         self.paths = [Path(p) for p in config.getoption("harness_report") or []]
+        self.refused: list[str] = []  # reports not written (a secret), shown in the summary
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -71,7 +72,9 @@ class HarnessReporter:
         return json.dumps(self.records)
 
     def summary(self, terminalreporter: Any) -> None:
-        """The matrix grid at the end of the run."""
+        """The matrix grid at the end of the run (and any report that was refused)."""
+        for line in self.refused:
+            terminalreporter.write_line(f"harness: {line}", red=True)
         if not self.records:
             return
         width = terminalreporter._tw.fullwidth
@@ -79,17 +82,18 @@ class HarnessReporter:
         for line in terminal_summary(self.records, width=width):
             terminalreporter.write_line(line)
 
-    def write_reports(self) -> None:
-        """Write every ``--harness-report`` file (secret-scanned first)."""
+    def write_reports(self) -> bool:
+        """Write every ``--harness-report`` file (secret-scanned first); False if one was not.
+
+        A refused report does not end the run: its summary and failures are still shown.
+        """
         for path in self.paths:
             try:
                 self.scanner.check(self.records, target=f"report {path}")
                 write_report(path, self.records)
             except HarnessError as exc:
-                reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-                if reporter is not None:
-                    reporter.write_line(f"harness: report not written: {exc}", red=True)
-                raise pytest.UsageError(str(exc)) from None
+                self.refused.append(f"report not written: {exc}")
+        return not self.refused
 
 
 def _case_of(item: pytest.Item) -> Case | None:

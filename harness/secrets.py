@@ -38,17 +38,34 @@ class SecretScanner:
         return [(name, value) for name, value in pairs if len(value) >= _MIN_SECRET_LENGTH]
 
     def findings(self, document: Any) -> list[str]:
-        """``field.path: what`` for every secret in ``document`` (strings, lists, dicts)."""
+        """``field.path: what`` for every secret in ``document`` (strings, lists, dicts).
+
+        Streamed text is also scanned joined up: a provider streams a key in pieces that no
+        single chunk holds whole. Paths are redacted: a secret may be a mapping key.
+        """
         values = self._values()
-        found: list[str] = []
-        for path, text in _strings(document, ""):
-            for name, value in values:
-                if value in text:
-                    found.append(f"{path or '(document)'}: the value of ${name}")
+        found: list[tuple[str, str]] = []  # (path, what)
+        for path, text in [*_strings(document, ""), *_joined_streams(document)]:
+            shown = self._redact(path, values) or "(document)"
+            whats = [f"the value of ${name}" for name, value in values if value in text]
             match = KEY_SHAPES.search(text)
             if match:
-                found.append(f"{path or '(document)'}: a key-shaped string ({match.group()[:6]}…)")
-        return found
+                whats.append(f"a key-shaped string ({match.group()[:6]}…)")
+            base = shown.split(" (streamed ", 1)[0]
+            for what in whats:
+                # A joined stream repeats what one of its chunks already showed whole.
+                if " (streamed " in shown and any(
+                    p.startswith(base) and w == what for p, w in found
+                ):
+                    continue
+                found.append((shown, what))
+        return [f"{path}: {what}" for path, what in dict.fromkeys(found)]
+
+    @staticmethod
+    def _redact(path: str, values: list[tuple[str, str]]) -> str:
+        for _name, value in values:
+            path = path.replace(value, "<redacted>")
+        return KEY_SHAPES.sub("<redacted>", path)
 
     def check(self, document: Any, *, target: str) -> None:
         """Raise :class:`SecretLeakError` (and write nothing) if ``document`` holds a secret."""
@@ -58,6 +75,48 @@ class SecretScanner:
                 f"refusing to write {target}: it would contain a secret at {found[0]}"
                 + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
             )
+
+
+def _joined_streams(document: Any) -> Iterator[tuple[str, str]]:
+    """The text of every streamed response body in ``document``, joined per stream and field.
+
+    Chat chunks: content, refusal and tool-call arguments per choice; Responses events: every
+    ``delta`` per item.
+    """
+    for path, body in _stream_bodies(document, ""):
+        joined: dict[str, list[str]] = {}
+        for item in body:
+            data = item.get("__data__") if isinstance(item, dict) else None
+            if not isinstance(data, dict):
+                continue
+            for choice in data.get("choices") or []:
+                delta = choice.get("delta") if isinstance(choice, dict) else None
+                if not isinstance(delta, dict):
+                    continue
+                index = choice.get("index", 0)
+                for field in ("content", "refusal"):
+                    if isinstance(delta.get(field), str):
+                        joined.setdefault(f"choices[{index}].{field}", []).append(delta[field])
+                for call in delta.get("tool_calls") or []:
+                    arguments = ((call or {}).get("function") or {}).get("arguments")
+                    if isinstance(arguments, str):
+                        key = f"choices[{index}].tool_calls[{call.get('index', 0)}].arguments"
+                        joined.setdefault(key, []).append(arguments)
+            if isinstance(data.get("delta"), str):
+                joined.setdefault(f"{data.get('item_id', '')}.delta", []).append(data["delta"])
+        for field, pieces in joined.items():
+            yield f"{path} (streamed {field}, joined)", "".join(pieces)
+
+
+def _stream_bodies(node: Any, path: str) -> Iterator[tuple[str, list[Any]]]:
+    if isinstance(node, dict):
+        if node.get("is_streaming") is True and isinstance(node.get("body"), list):
+            yield f"{path}.body" if path else "body", node["body"]
+        for key, value in node.items():
+            yield from _stream_bodies(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _stream_bodies(value, f"{path}[{index}]")
 
 
 def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -80,7 +80,6 @@ class HarnessSession:
         inside = any(resolved.is_relative_to(d) for d in self.scenario_dirs)
         if not inside and not parent.session.isinitpath(path):
             return None
-        self.usage.collected.add(display_path(path, self.rootdir))
         return ScenarioModule.from_parent(parent, path=path)  # type: ignore[no-any-return]
 
     def parametrize(self, metafunc: pytest.Metafunc) -> None:
@@ -144,6 +143,12 @@ class HarnessSession:
 
     # --- usage of recordings, for `harness recordings prune` -------------------------------
 
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        """Count the scenario files whose items were collected (not merely visited: pytest 9
+        visits every file beside a file named on the command line)."""
+        if isinstance(item.parent, ScenarioModule):
+            self.usage.collected.add(display_path(item.path, self.rootdir))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Remember scenario items that failed: their later steps' recordings went unused."""
         if report.failed and ".y" in report.nodeid.split("::")[0][-5:]:
@@ -164,7 +169,8 @@ class HarnessSession:
             workeroutput["harness_usage"] = self.usage.to_wire()
             workeroutput["harness_records"] = self.reporter.to_wire()
             return
-        self._write_reports()
+        if not self._write_reports() and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.record_mode.records:  # leftovers of writers killed in earlier runs
             remove_stale_temp_files(RecordingStore(root=self.settings.recordings_dir))
         if self.usage.collected:
@@ -184,13 +190,13 @@ class HarnessSession:
         if "harness_records" in output:
             self.reporter.merge_wire(output["harness_records"])
 
-    def _write_reports(self) -> None:
+    def _write_reports(self) -> bool:
         try:
             for column in self.matrix:  # scan reports for every provider's key
                 self.reporter.scanner.watch(column.provider.api_key_env)
         except LocatedError:
             pass  # no usable providers file: nothing collected, nothing to scan for
-        self.reporter.write_reports()
+        return self.reporter.write_reports()
 
 
 def _marks(case: Case) -> list[pytest.MarkDecorator]:
