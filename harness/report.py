@@ -28,14 +28,31 @@ Record = dict[str, Any]
 RowKey = tuple[str, str, "str | None"]  # file, scenario, variant
 REPORT_VERSION = 1
 SKIP = "\u2013"  # en dash
-MARKS = {"passed": "✓", "failed": "✗", "skipped": SKIP, "missing": "?", "error": "E"}
+MARKS = {
+    "passed": "✓",
+    "failed": "✗",
+    "skipped": SKIP,
+    "xfailed": "x",  # a column's known departure (strict xfail), failing as expected
+    "missing": "?",
+    "error": "E",
+}
 NOT_RUN = "·"
-LEGEND = f"✓ pass  ✗ fail  {SKIP} skip  ? missing recording  E error  · not run"
+LEGEND = f"✓ pass  ✗ fail  {SKIP} skip  x known failure  ? missing recording  E error  · not run"
 PROBLEMS = ("failed", "error", "missing")
 TIMINGS = ("duration", "latency")
 FORMATS = (".json", ".md", ".html")
-_EMOJI = {"passed": "✅", "failed": "❌", "skipped": "\u2796", "missing": "❓", "error": "💥"}
-_MD_LEGEND = "✅ pass · ❌ fail · \u2796 skip · ❓ missing recording · 💥 error · blank: not run"
+_EMOJI = {
+    "passed": "✅",
+    "failed": "❌",
+    "skipped": "\u2796",
+    "xfailed": "\U0001f6a7",  # construction sign: a known departure
+    "missing": "❓",
+    "error": "💥",
+}
+_MD_LEGEND = (
+    "✅ pass · ❌ fail · \u2796 skip · \U0001f6a7 known failure · ❓ missing recording · "
+    "💥 error · blank: not run"
+)
 _MAX_MD_TEXT = 4000  # a failure text longer than this is cut in markdown (PR comments are small)
 
 
@@ -191,7 +208,9 @@ def render_json(records: Iterable[Mapping[str, Any]]) -> str:
 def summarize(records: Iterable[Mapping[str, Any]]) -> str:
     """``6 items: 3 passed, 1 failed, 1 skipped, 1 missing recording`` (zero counts left out)."""
     outcomes = [str(r.get("outcome")) for r in records]
-    counts = [f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped")]
+    counts = [
+        f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped", "xfailed")
+    ]
     missing = outcomes.count("missing")
     counts.append(f"{missing} missing recording{'s' * (missing != 1)}")
     shown = [c for c in counts if not c.startswith("0 ")]

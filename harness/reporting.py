@@ -39,10 +39,13 @@ class HarnessReporter:
         if case is None or not _final(report):
             return report
         transcript = item.stash.get(TRANSCRIPT, None)
+        outcome: str = "error" if report.failed and report.when != "call" else report.outcome
+        if hasattr(report, "wasxfail"):
+            outcome = "xfailed" if report.skipped else "passed"
         record = build_record(
             nodeid=item.nodeid,
             case=case,
-            outcome="error" if report.failed and report.when != "call" else report.outcome,
+            outcome=outcome,
             duration=report.duration,
             transcript=transcript,
             failure=report.longreprtext or None if report.failed else None,
