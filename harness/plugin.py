@@ -68,6 +68,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session.reporter, "harness-reporter")
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    session = config.stash.get(_KEY, None)
+    return None if session is None else session.ignore_collect(collection_path)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     return parent.config.stash[_KEY].collect_file(file_path, parent)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -50,6 +51,41 @@ def type_name(data: Any) -> str:
     return "json"
 
 
+def _compact_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, built once.
+
+    ``json.dumps`` with any non-default argument builds a new encoder per call, which costs as
+    much as encoding a small stream chunk; replay encodes every chunk of every stream.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has the C accelerator
+        return encoder.encode
+    try:
+        iterencode = make(
+            None,
+            encoder.default,
+            json.encoder.encode_basestring,
+            None,
+            ":",
+            ",",
+            False,
+            False,
+            True,
+        )
+    except TypeError:  # pragma: no cover - a Python whose accelerator takes other arguments
+        return encoder.encode
+
+    def encode(value: Any) -> str:
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+# What providers send: compact JSON (replayed bytes are what the SDK parses; smaller is faster).
+wire_json = _compact_encoder()
+
+
 def canonical_json(value: Any) -> str:
     """Key-sorted, compact JSON: the form request bodies are compared and hashed in."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -83,13 +119,13 @@ class RequestKey:
         """The key of the ``occurrence``-th identical request."""
         return replace(self, occurrence=occurrence)
 
-    @property
+    @cached_property
     def route(self) -> str:
         """The endpoint's fixed words (ids dropped), e.g. ``chat-completions``."""
         words = [w for w in self.endpoint.split("/") if _ROUTE_WORD.match(w) and w != "v1"]
         return "-".join(words) or "root"
 
-    @property
+    @cached_property
     def filename(self) -> str:
         """``<route>-<digest>.json``; the file lives under ``recordings/<provider>/``."""
         return f"{self.route}-{self.digest}.json"
@@ -201,7 +237,7 @@ class Recording:
         """Status, headers and the bytes the provider sent (SSE framing for streams)."""
         if not self.is_streaming:
             data = self.response_body.get("__data__")
-            payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+            payload = data if isinstance(data, str) else wire_json(data)
             return self.status_code, {"content-type": "application/json"}, payload.encode()
         parts: list[str] = []
         chat = False
@@ -212,7 +248,7 @@ class Recording:
                 isinstance(data, dict) and data.get("object") == "chat.completion.chunk"
             )
             head = f"event: {event}\n" if isinstance(event, str) and not chat else ""
-            parts.append(f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n")
+            parts.append(f"{head}data: {wire_json(data)}\n\n")
         if chat and not self.truncated:  # a stream that broke off never said [DONE]
             parts.append("data: [DONE]\n\n")
         return self.status_code, {"content-type": "text/event-stream"}, "".join(parts).encode()

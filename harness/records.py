@@ -20,6 +20,7 @@ def build_record(
     transcript: Transcript | None,
     failure: str | None,
     skip_reason: str | None,
+    steps: bool = True,
 ) -> dict[str, Any]:
     """The JSON-ready record of one item: where it is, how it ended, what was said."""
     scenario = case.scenario
@@ -44,7 +45,7 @@ def build_record(
         "mode": transcript.mode if transcript else "replayed",
         "latency": round(transcript.latency, 4) if transcript and transcript.latency else None,
         "usage": transcript.usage if transcript else None,
-        "steps": [_step(case, r) for r in transcript.steps] if transcript else [],
+        "steps": [_step(case, r) for r in transcript.steps] if transcript and steps else [],
         "snapshot_diff": failure if failure and "snapshot differs" in failure else None,
     }
 

@@ -50,8 +50,13 @@ class HarnessReporter:
             transcript=transcript,
             failure=report.longreprtext or None if report.failed else None,
             skip_reason=_skip_reason(report),
+            # Steps are for report files; the terminal grid needs none, and records live to
+            # the end of the run.
+            steps=bool(self.paths),
         )
         self.records.append(record)
+        if transcript is not None:
+            del item.stash[TRANSCRIPT]  # pytest keeps every item (and its stash) to the end
         if transcript is not None:
             report.user_properties.append(("harness", _progress(transcript)))
         return report

@@ -53,6 +53,10 @@ class HarnessSession:
             progress=self.settings.record_mode.reaches_network,
         )
         self.runners: list[Runner] = []
+        # Folders pytest must not walk: a recordings folder holds one JSON file per request
+        # (100k files cost ~8 s of `pytest -k ...` start-up) and never a test.
+        recordings = self.settings.recordings_dir
+        self.ignored_dirs = {recordings, recordings.resolve()}
         self._check_ci()
 
     def _check_ci(self) -> None:
@@ -71,6 +75,11 @@ class HarnessSession:
         path = self.settings.providers_path
         providers = load_providers(path, display=display_path(path, self.rootdir))
         return select_columns(columns(providers), self.settings.models)
+
+    def ignore_collect(self, path: Path) -> bool | None:
+        """True for the recordings folder; None: no opinion. (pytest does not ask about paths
+        named on the command line.)"""
+        return True if path in self.ignored_dirs else None
 
     def collect_file(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         """A :class:`ScenarioModule` for YAML files in scenario folders or named on the CLI."""
@@ -175,10 +184,7 @@ class HarnessSession:
             remove_stale_temp_files(RecordingStore(root=self.settings.recordings_dir))
         if self.usage.collected:
             files = {
-                display_path(p, self.rootdir)
-                for d in self.scenario_dirs
-                for p in [*d.rglob("*.yaml"), *d.rglob("*.yml")]
-                if "__snapshots__" not in p.parts
+                display_path(p, self.rootdir) for d in self.scenario_dirs for p in _yaml_files(d)
             }
             usage = self.usage.finish(scenario_files=files)
             usage.write(self.rootdir / USAGE_FILE)
@@ -206,3 +212,13 @@ def _marks(case: Case) -> list[pytest.MarkDecorator]:
     if case.xfail_reason:
         marks.append(pytest.mark.xfail(strict=True, reason=case.xfail_reason))
     return marks
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    """The ``*.yaml``/``*.yml`` files under ``root``, not descending into ``__snapshots__``
+    (one snapshot file per item: `rglob` would list them all, to throw them away)."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__snapshots__"]
+        found.extend(Path(folder, n) for n in names if n.endswith((".yaml", ".yml")))
+    return found

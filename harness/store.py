@@ -29,10 +29,14 @@ class RecordingStore:
         self.scanner = scanner or SecretScanner()
         # Recordings this process read or wrote (paths relative to root), for pruning.
         self.used: set[str] = set()
+        self._dirs: dict[str, Path] = {}
 
     def path_for(self, key: RequestKey) -> Path:
         """Where the recording for ``key`` lives (whether or not it exists)."""
-        return self.root / key.provider / key.filename
+        folder = self._dirs.get(key.provider)
+        if folder is None:
+            folder = self._dirs[key.provider] = self.root / key.provider
+        return folder / key.filename
 
     def load(self, key: RequestKey) -> Recording | None:
         """The recording for ``key``, or None when there is none."""
@@ -46,7 +50,7 @@ class RecordingStore:
                 f"{path}: this recording answers a different request than its name says; "
                 "run `harness recordings verify`"
             )
-        self.used.add(f"{key.provider}/{path.name}")
+        self.used.add(f"{key.provider}/{key.filename}")
         return recording
 
     def read(self, path: Path) -> Recording | None:

@@ -77,7 +77,7 @@ class _KeyedTransport(httpx.BaseTransport):
             method=request.method,
             endpoint="/v1" + path,
             body=body,
-            query=canonical_query(str(request.url)),
+            query=canonical_query(str(request.url)) if request.url.query else "",
             scope=self.context.scope,
         )
         # The same request twice in one test (e.g. listing items before and after a delete)

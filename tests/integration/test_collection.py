@@ -106,3 +106,16 @@ def test_providers_file_errors_are_located(project: Project) -> None:
     result = project.pytester.runpytest()
     result.stdout.fnmatch_lines(["*providers.yaml:3:15: *base_url*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_the_recordings_folder_is_never_walked(project: Project) -> None:
+    """pytest without paths walks the rootdir; the recordings folder (100k JSON files in big
+    suites) holds no test, and walking it cost seconds of start-up."""
+    project.providers(PROVIDERS)
+    project.scenario("a.yaml", SCENARIOS)
+    # Were pytest to walk recordings/, this module would be collected and fail the run.
+    project.write("recordings/openai/test_walked.py", "def test_walked():\n    raise SystemExit\n")
+    names = collected(project)
+    assert names and not any("test_walked" in name for name in names)
+    # Named on the command line, a path inside it is collected as usual.
+    assert collected(project, "recordings/openai/test_walked.py")

@@ -343,13 +343,18 @@ def test_broken_documents_raise_corrupt_error_naming_the_source(name: str, doc: 
 # --- response_content ----------------------------------------------------------------------
 
 
+def compact(value: object) -> str:
+    """Replayed payloads are compact JSON, as providers send them."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def test_streamed_chat_is_framed_as_sse_with_done() -> None:
     chunks = [chunk("Hel"), chunk("lo", "stop")]
     rec = recording(response_body=[wrap(c) for c in chunks], is_streaming=True)
     status, headers, content = rec.response_content()
     assert status == 200
     assert headers == {"content-type": "text/event-stream"}
-    expected = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    expected = "".join(f"data: {compact(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
     assert content.decode() == expected
     assert "event:" not in content.decode()
 
@@ -377,7 +382,7 @@ def test_responses_events_get_event_lines_and_no_done() -> None:
     status, headers, content = rec.response_content()
     assert (status, headers) == (200, {"content-type": "text/event-stream"})
     assert content.decode() == "".join(
-        f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events
+        f"event: {e['type']}\ndata: {compact(e)}\n\n" for e in events
     )
     assert "[DONE]" not in content.decode()
 
