@@ -6,28 +6,23 @@ when the step sets it, ``tools`` when the scenario declares them, and ``params``
 
 from __future__ import annotations
 
-import base64
 import json
-import mimetypes
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from .._http import httpx
 from ..assemble import ChatAssembler
 from ..errors import (
     ExpectationError,
-    HarnessError,
     MalformedReplyError,
-    ScenarioError,
     StreamContractError,
 )
 from ..matrix import Case
 from ..scenario import Step
-from ..transcript import Exchange, ProviderError, StepResult
+from ..transcript import Exchange, StepResult
+from .common import PROVIDER_ERRORS, image_data_url, provider_error
 from .tools import tool_result_content
 
 
@@ -117,23 +112,8 @@ class ChatDriver:
                 f"the reply is not JSON ({exc}); a wrong base_url, or a broken recording "
                 "(`harness recordings verify`)?"
             ) from None
-        except openai.APIConnectionError as exc:
-            if isinstance(exc.__cause__, HarnessError):  # openai<3 wraps transport errors
-                raise exc.__cause__ from None
-            cause = f" ({type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ else ""
-            error = ProviderError(kind=type(exc).__name__, message=f"{exc.message}{cause}")
-            return Exchange(sent=sent, streamed=stream, error=error)
-        except openai.APIStatusError as exc:
-            error = ProviderError(
-                kind=type(exc).__name__, message=exc.message, status=exc.status_code, body=exc.body
-            )
-            return Exchange(sent=sent, streamed=stream, error=error)
-        except openai.APIError as exc:  # an error event inside a stream
-            error = ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
-            return Exchange(sent=sent, streamed=stream, error=error)
-        except httpx.TransportError as exc:  # a stream broke off midway (older SDKs)
-            error = ProviderError(kind=type(exc).__name__, message=str(exc))
-            return Exchange(sent=sent, streamed=stream, error=error)
+        except PROVIDER_ERRORS as exc:
+            return Exchange(sent=sent, streamed=stream, error=provider_error(exc))
         return Exchange(sent=sent, streamed=stream, reply=reply)
 
     def _content(self, user: str | list[dict[str, Any]], index: int) -> Any:
@@ -144,17 +124,7 @@ class ChatDriver:
     def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
         if "image" not in part:
             return dict(part)
-        path = Path(self.scenario.base_dir) / str(part["image"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ScenarioError(
-                f"step {index + 1}: cannot read image {part['image']!r} ({exc.strerror})",
-                path=self.scenario.path,
-                line=self.scenario.step_line(index),
-            ) from None
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        url = image_data_url(self.scenario, part["image"], index)
         detail = {"detail": part["detail"]} if "detail" in part else {}
         return {"type": "image_url", "image_url": {"url": url, **detail}}
 

@@ -7,22 +7,19 @@ response (automatic chaining), ``tools`` when declared, and ``params`` verbatim.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import openai
 
-from .._http import httpx
 from ..assemble_responses import ResponsesAssembler, StreamErrorEvent
-from ..errors import ExpectationError, HarnessError, ScenarioError
+from ..errors import ExpectationError
 from ..matrix import Case
 from ..refs import resolve
 from ..scenario import Step
 from ..transcript import Exchange, ProviderError, StepResult
+from .common import PROVIDER_ERRORS, image_data_url, provider_error
 from .conversations import run_operation
 from .tools import tool_result_content
 
@@ -143,20 +140,10 @@ class ResponsesDriver:
                 reply=exchange.reply,
                 payload=exchange.payload,
             )
-        except openai.APIConnectionError as exc:
-            if isinstance(exc.__cause__, HarnessError):  # openai<3 wraps transport errors
-                raise exc.__cause__ from None
-            error = ProviderError(kind=type(exc).__name__, message=exc.message)
-        except openai.APIStatusError as exc:
-            error = ProviderError(
-                kind=type(exc).__name__, message=exc.message, status=exc.status_code, body=exc.body
-            )
-        except openai.APIError as exc:  # an error the SDK found inside a stream
-            error = ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
+        except PROVIDER_ERRORS as exc:
+            error = provider_error(exc)
         except StreamErrorEvent as exc:
             error = ProviderError(kind="ResponseErrorEvent", message=exc.message, body=exc.data)
-        except httpx.TransportError as exc:
-            error = ProviderError(kind=type(exc).__name__, message=str(exc))
         return Exchange(sent=sent, streamed=None, error=error)
 
     def _input(self, value: str | list[dict[str, Any]], index: int) -> Any:
@@ -173,18 +160,10 @@ class ResponsesDriver:
     def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
         if "image" not in part:
             return dict(part)
-        path = Path(self.scenario.base_dir) / str(part["image"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ScenarioError(
-                f"step {index + 1}: cannot read image {part['image']!r} ({exc.strerror})",
-                path=self.scenario.path,
-                line=self.scenario.step_line(index),
-            ) from None
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        return {"type": "input_image", "image_url": url}
+        return {
+            "type": "input_image",
+            "image_url": image_data_url(self.scenario, part["image"], index),
+        }
 
 
 def _sent(items: Any) -> tuple[dict[str, Any], ...]:

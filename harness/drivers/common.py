@@ -1,0 +1,49 @@
+"""What the chat and responses drivers share: local images, and provider errors as data."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from pathlib import Path
+
+import openai
+
+from .._http import httpx
+from ..errors import HarnessError, ScenarioError
+from ..scenario import Scenario
+from ..transcript import ProviderError
+
+
+def image_data_url(scenario: Scenario, name: object, index: int) -> str:
+    """A local image (relative to the scenario file) as a ``data:`` URL."""
+    path = Path(scenario.base_dir) / str(name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(
+            f"step {index + 1}: cannot read image {name!r} ({exc.strerror})",
+            path=scenario.path,
+            line=scenario.step_line(index),
+        ) from None
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+# What a provider (or the SDK reading its stream) can raise for one request.
+PROVIDER_ERRORS = (openai.APIError, httpx.TransportError)
+
+
+def provider_error(exc: Exception) -> ProviderError:
+    """The step's record of a provider error; a harness error the SDK wrapped is re-raised."""
+    if isinstance(exc, openai.APIConnectionError):
+        if isinstance(exc.__cause__, HarnessError):  # openai<3 wraps transport errors
+            raise exc.__cause__ from None
+        cause = f" ({type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ else ""
+        return ProviderError(kind=type(exc).__name__, message=f"{exc.message}{cause}")
+    if isinstance(exc, openai.APIStatusError):
+        return ProviderError(
+            kind=type(exc).__name__, message=exc.message, status=exc.status_code, body=exc.body
+        )
+    if isinstance(exc, openai.APIError):  # an error event inside a stream
+        return ProviderError(kind=type(exc).__name__, message=exc.message, body=exc.body)
+    return ProviderError(kind=type(exc).__name__, message=str(exc))  # a stream broke off
