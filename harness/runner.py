@@ -29,7 +29,13 @@ from .providers import Provider
 from .secrets import SecretScanner
 from .store import RecordingStore
 from .transcript import StepResult
-from .transport import CallContext, LiveTransport, RecordingTransport, ReplayTransport
+from .transport import (
+    CallContext,
+    LiveTransport,
+    RecordingTransport,
+    ReplayTransport,
+    shown,
+)
 
 REPLAY_API_KEY = "harness-replay-no-key"
 
@@ -163,7 +169,7 @@ class Runner:
         except (MalformedReplyError, StreamContractError) as exc:
             failure = str(exc)
             if context.last_source:
-                failure += f"\n  answered by: {context.last_source}"
+                failure += f"\n  answered by: {shown(context.last_source)}"
         except HarnessError as exc:
             failure = str(exc)
         return Transcript(

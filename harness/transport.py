@@ -35,7 +35,8 @@ class CallContext:
     replay_only: bool = False
     force_live: bool = False
     scope: str = ""  # set for stateful scenarios: see RequestKey.scope
-    last_source: str = ""  # the recording that answered the last request, for messages
+    # The recording that answered the last request, for messages (shown() only then).
+    last_source: Path | None = None
     seen: Counter[str] = field(default_factory=Counter)
 
     def reset(self, *, test_id: str) -> None:
@@ -44,7 +45,7 @@ class CallContext:
         self.replayed, self.recorded, self.latency = 0, 0, 0.0
         self.replay_only = self.force_live = False
         self.scope = ""
-        self.last_source = ""
+        self.last_source = None
         self.seen.clear()
 
     def mode(self, *, live: bool) -> str:
@@ -88,9 +89,11 @@ class _KeyedTransport(httpx.BaseTransport):
         occurrence = max(self.context.seen[key.digest], 1)
         return key if occurrence == 1 else key.again(occurrence)
 
-    def replay(self, request: httpx.Request, recording: Recording) -> httpx.Response:
+    def replay(
+        self, request: httpx.Request, recording: Recording, *, source: Path
+    ) -> httpx.Response:
         self.context.replayed += 1
-        self.context.last_source = shown(self.store.path_for(recording.key(self.provider)))
+        self.context.last_source = source
         status, headers, content = recording.response_content()
         if recording.truncated:
             stream = _TruncatedStream(content)
@@ -119,7 +122,7 @@ class ReplayTransport(_KeyedTransport):
         recording = self.store.load(key)
         if recording is None:
             raise RecordingMissError(self.miss_message(key))
-        return self.replay(request, recording)
+        return self.replay(request, recording, source=self.store.path_for(key))
 
     def miss_message(self, key: RequestKey) -> str:
         """Where the miss happened, the nearest recording and its diff, and how to record."""
@@ -174,7 +177,7 @@ class RecordingTransport(_KeyedTransport):
         if self.replay_first and not self.context.force_live and not retry:
             recording = self.store.load(key)
             if recording is not None:
-                return self.replay(request, recording)
+                return self.replay(request, recording, source=self.store.path_for(key))
             if self.context.replay_only:
                 raise RecordingMissError(f"no recording for {key.describe()} (re-recording)")
         started = time.perf_counter()
@@ -204,8 +207,8 @@ class RecordingTransport(_KeyedTransport):
             occurrence=key.occurrence,
             scope=key.scope,
         )
-        self.store.save(recording, provider=self.provider)
-        response = self.replay(request, recording)
+        path = self.store.save(recording, provider=self.provider)
+        response = self.replay(request, recording, source=path)
         self.context.replayed -= 1  # answered by the provider, not from a recording
         self.context.recorded += 1
         return response
