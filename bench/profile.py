@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["wall_s"] = time.perf_counter() - started
         where = f"raw stacks: {raw}"
     else:
-        fn, description = workload(args, project)
+        fn, _description = workload(args, project)
         if engine == "child":
             _profiled_region(fn)
             return 0

@@ -487,11 +487,12 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
         return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [
             fmt.format(*r) for r in rows]
 
-    text = "\n".join(
-        head + [""] + plain_table(("measure", "value", "target", "met"),
-                                  [(a, b, c, d.replace("**", "")) for a, b, c, d in ratio_rows])
-        + [""] + plain_table(("what", "wall", "CPU", "per unit", "peak RSS"), detail)
-    )
+    ratios_plain = [(a, b, c, d.replace("**", "")) for a, b, c, d in ratio_rows]
+    text = "\n".join([
+        *head, "",
+        *plain_table(("measure", "value", "target", "met"), ratios_plain), "",
+        *plain_table(("what", "wall", "CPU", "per unit", "peak RSS"), detail),
+    ])
     return text, md_text
 
 
