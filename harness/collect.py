@@ -17,6 +17,7 @@ import pytest
 
 from .errors import LocatedError
 from .matrix import Case
+from .paths import display_path
 from .scenario import Scenario, load_scenarios
 
 SCENARIO_ATTR = "_harness_scenario"
@@ -94,11 +95,3 @@ def _test_function(scenario: Scenario, *, path: Path, module_name: str) -> Calla
     function.pytestmark = [getattr(pytest.mark, tag) for tag in scenario.tags]
     setattr(function, SCENARIO_ATTR, scenario)
     return function  # type: ignore[no-any-return]
-
-
-def display_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` when it is inside it, as shown in messages."""
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

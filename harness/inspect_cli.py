@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import LocatedError
 from .matrix import Column, cases_for, columns, select_columns
+from .paths import yaml_files
 from .providers import load_providers
 from .scenario import _INTERNAL, Scenario, ScenarioFile, load_scenarios
 
@@ -49,8 +50,7 @@ def scenario_files(paths: list[str]) -> Iterator[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")])
-            yield from (p for p in found if "__snapshots__" not in p.parts)
+            yield from yaml_files(path)
         else:
             yield path
 

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from .collect import SCENARIO_ATTR, ScenarioModule, display_path
+from .collect import SCENARIO_ATTR, ScenarioModule
 from .config import Settings, resolve_settings
 from .errors import ConfigError, LocatedError, SecretLeakError
 from .maintenance import remove_stale_temp_files
 from .matrix import Case, Column, cases_for, columns, select_columns
+from .paths import display_path, yaml_files
 from .providers import load_providers
 from .reporting import TRANSCRIPT, HarnessReporter
 from .runner import Runner, Transcript
@@ -184,7 +185,7 @@ class HarnessSession:
             remove_stale_temp_files(RecordingStore(root=self.settings.recordings_dir))
         if self.usage.collected:
             files = {
-                display_path(p, self.rootdir) for d in self.scenario_dirs for p in _yaml_files(d)
+                display_path(p, self.rootdir) for d in self.scenario_dirs for p in yaml_files(d)
             }
             usage = self.usage.finish(scenario_files=files)
             usage.write(self.rootdir / USAGE_FILE)
@@ -212,13 +213,3 @@ def _marks(case: Case) -> list[pytest.MarkDecorator]:
     if case.xfail_reason:
         marks.append(pytest.mark.xfail(strict=True, reason=case.xfail_reason))
     return marks
-
-
-def _yaml_files(root: Path) -> list[Path]:
-    """The ``*.yaml``/``*.yml`` files under ``root``, not descending into ``__snapshots__``
-    (one snapshot file per item: `rglob` would list them all, to throw them away)."""
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if d != "__snapshots__"]
-        found.extend(Path(folder, n) for n in names if n.endswith((".yaml", ".yml")))
-    return found

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ._http import httpx
 from .errors import ConfigError, RecordingMissError
 from .normalize import normalize_body
+from .paths import display_path
 from .recording import Recording, RequestKey, canonical_query, wrap
 from .store import MAX_RECORDING_BYTES, RecordingStore
 
@@ -92,7 +93,14 @@ class _KeyedTransport(httpx.BaseTransport):
     def replay(
         self, request: httpx.Request, recording: Recording, *, source: Path
     ) -> httpx.Response:
+        """Answer ``request`` from ``recording`` (counted as replayed)."""
         self.context.replayed += 1
+        return self.respond(request, recording, source=source)
+
+    def respond(
+        self, request: httpx.Request, recording: Recording, *, source: Path
+    ) -> httpx.Response:
+        """The response ``recording`` holds, as the bytes the SDK expects."""
         self.context.last_source = source
         status, headers, content = recording.response_content()
         if recording.truncated:
@@ -208,10 +216,8 @@ class RecordingTransport(_KeyedTransport):
             scope=key.scope,
         )
         path = self.store.save(recording, provider=self.provider)
-        response = self.replay(request, recording, source=path)
-        self.context.replayed -= 1  # answered by the provider, not from a recording
         self.context.recorded += 1
-        return response
+        return self.respond(request, recording, source=path)
 
     def _recorded_url(self, request: httpx.Request) -> str:
         url = str(request.url)
@@ -269,10 +275,7 @@ class LiveTransport(httpx.BaseTransport):
 
 def shown(path: Path) -> str:
     """``path`` relative to the working directory when inside it: shorter in messages."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return display_path(path, Path.cwd())
 
 
 def _response_body(content: bytes, *, streaming: bool, complete: bool = True) -> Any:

@@ -1,0 +1,24 @@
+"""Paths as shown in messages, and the scenario files under a folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def display_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it is inside it, as shown in messages."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def yaml_files(root: Path) -> list[Path]:
+    """The ``*.yaml``/``*.yml`` files under ``root``, sorted, not descending into
+    ``__snapshots__`` (one snapshot file per item: listing them all only to drop them is slow)."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__snapshots__"]
+        found.extend(Path(folder, n) for n in names if n.endswith((".yaml", ".yml")))
+    return sorted(found)
