@@ -14,17 +14,11 @@ starts, and nothing is written under ``~/.llama``. The process runs offline: tik
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -32,9 +26,9 @@ from typing import Any
 
 import yaml
 
+from harness._process import die_with_parent, free_port, probe, stop_group
 from harness.errors import HarnessError
 from harness.localmodel.build import MODEL_ID
-from harness.localmodel.server import free_port
 
 PROVIDER_ID = "tiny"
 """The inference provider id in ``run.yaml``: llama-stack names models ``PROVIDER/UPSTREAM``."""
@@ -177,17 +171,6 @@ def run_config(
         # `llama stack run --port` overrides server.port; both are set to the same port.
         "server": {"host": host, "port": port},
     }
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Have Linux SIGTERM the server if the process that started it dies (best effort)."""
-    if sys.platform != "linux":
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class LlamaStackServer:
@@ -436,7 +419,7 @@ class LlamaStackServer:
                     stderr=subprocess.STDOUT,
                     env=self.environment(run_dir=run_dir),
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=die_with_parent,
                 )
             except OSError as exc:
                 raise LlamaStackServerError(f"cannot run {command[0]}: {exc}") from exc
@@ -463,7 +446,7 @@ class LlamaStackServer:
             code = process.poll()
             if code is not None:
                 raise self._fail(f"exited with code {code} before it was ready")
-            status, listing = _probe(url)
+            status, listing = probe(url)
             if status is not None and status >= 500:
                 raise self._fail(f"answered {status} on /v1/models")
             now = time.monotonic()
@@ -494,17 +477,8 @@ class LlamaStackServer:
         try:
             if process is not None:
                 try:
-                    if process.poll() is None:
-                        _signal_group(process, signal.SIGTERM)
-                        try:
-                            process.wait(timeout=self._stop_timeout)
-                        except subprocess.TimeoutExpired:
-                            _signal_group(process, signal.SIGKILL)
+                    stop_group(process, timeout=self._stop_timeout)
                 finally:
-                    # Leftovers in the group are killed while its leader is still unreaped,
-                    # so its id cannot have been reused.
-                    _signal_group(process, signal.SIGKILL)
-                    process.wait()
                     self._process = None
         finally:
             if self._owns_run_dir and self._run_dir is not None:
@@ -548,29 +522,3 @@ class LlamaStackServer:
     def __repr__(self) -> str:
         where = f"{self._host}:{self._port}" if self._port is not None else "not started"
         return f"LlamaStackServer({self.model_id!r}, {where}, pid={self.pid})"
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, sig)
-
-
-# Loopback probes must not go through an HTTP(S)_PROXY from the environment.
-_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _probe(url: str) -> tuple[int | None, dict[str, object] | None]:
-    """GET ``url``: its status (``None`` when nothing answered) and its JSON object, if any."""
-    try:
-        with _NO_PROXY_OPENER.open(url, timeout=5) as response:
-            status: int = response.status
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
-    except (urllib.error.URLError, OSError):
-        return None, None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return status, None
-    return status, data if isinstance(data, dict) else None

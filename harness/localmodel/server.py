@@ -7,21 +7,16 @@ model out as a hub-cache snapshot), and it is stopped with SIGTERM, then SIGKILL
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from harness._process import die_with_parent, free_port, probe, stop_group
 from harness.errors import HarnessError
 from harness.localmodel.build import MODEL_ID
 
@@ -53,26 +48,6 @@ def transformers_command() -> list[str]:
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
     return [sys.executable, "-c", _LAUNCHER]
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Have Linux SIGTERM the server if the process that started it dies (best effort)."""
-    if sys.platform != "linux":
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class LocalModelServer:
@@ -235,7 +210,7 @@ class LocalModelServer:
                 stderr=subprocess.STDOUT,
                 env=self.environment(),
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self._port = port
 
@@ -252,7 +227,7 @@ class LocalModelServer:
                     f"code {code} before it was ready; "
                     f"log {self.log_path}:\n{self.log_tail(40)}"
                 )
-            status, listing = _probe(url)
+            status, listing = probe(url)
             if status is not None and status >= 500:
                 raise LocalModelServerError(
                     f"transformers serve answered {status} on /v1/models "
@@ -287,17 +262,8 @@ class LocalModelServer:
         if process is None:
             return
         try:
-            if process.poll() is None:
-                _signal_group(process, signal.SIGTERM)
-                try:
-                    process.wait(timeout=self._stop_timeout)
-                except subprocess.TimeoutExpired:
-                    _signal_group(process, signal.SIGKILL)
+            stop_group(process, timeout=self._stop_timeout)
         finally:
-            # Leftovers in the group (none expected) are killed while its leader is unreaped,
-            # so its id cannot have been reused.
-            _signal_group(process, signal.SIGKILL)
-            process.wait()
             self._process = None
 
     def log_tail(self, n: int = 40) -> str:
@@ -325,25 +291,3 @@ class LocalModelServer:
     def __repr__(self) -> str:
         where = f"{self._host}:{self._port}" if self._port is not None else "not started"
         return f"LocalModelServer({self._model_id!r}, {where}, pid={self.pid})"
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, sig)
-
-
-def _probe(url: str) -> tuple[int | None, dict[str, object] | None]:
-    """GET ``url``: its status (``None`` when nothing answered) and its JSON object, if any."""
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            status: int = response.status
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
-    except (urllib.error.URLError, OSError):
-        return None, None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return status, None
-    return status, data if isinstance(data, dict) else None

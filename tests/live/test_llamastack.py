@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from harness._process import free_port
 from harness.llamastack import (
     LlamaStackServer,
     LlamaStackServerError,
@@ -25,7 +26,6 @@ from harness.llamastack import (
     run_config,
 )
 from harness.localmodel import ARITHMETIC, GREETING, IDENTITY, LocalModelServer
-from harness.localmodel.server import free_port
 
 openai = pytest.importorskip("openai")
 
