@@ -8,6 +8,7 @@ would put the canary into a recording must fail the test with an error naming th
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,11 @@ from support.project import Project
 KEY_CANARY = "sk-canaryTESTONLY0123456789abcdefXYZ"  # key-shaped: caught by its shape
 ENV_CANARY = "canary-env-value-7f3a9c2e41"  # not key-shaped: caught as the value of $FAKE_KEY
 BEARER_CANARY = "Bearer canaryBEARERtoken0123456789abcdef"  # a key-shaped bearer token
+# The pieces the issue saw recorded: a key streamed in `reasoning_content` across three chunks.
+SPLIT_KEY = ("sk-canary", "TESTONLY0123", "456789abcdefXYZ")
+ENV_B64 = base64.b64encode(ENV_CANARY.encode()).decode()
+URLISH_KEY = "canary/env+key=7f3a9c2e41"  # a key whose URL-encoded form differs from it
+URLISH_ENCODED = "canary%2Fenv%2Bkey%3D7f3a9c2e41"
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,13 @@ def _echo_key(server: FakeOpenAI) -> None:
 def _reply(content: str, **options: object) -> Callable[[FakeOpenAI], None]:
     def setup(server: FakeOpenAI) -> None:
         server.script("leak", Fault(content=content, **options))  # type: ignore[arg-type]
+
+    return setup
+
+
+def _reasoning(text: str, *, piece: int) -> Callable[[FakeOpenAI], None]:
+    def setup(server: FakeOpenAI) -> None:
+        server.script("leak", Fault(content="thought about it", reasoning=text, piece=piece))
 
     return setup
 
@@ -153,13 +166,38 @@ REFUSED = [
         setup=_reply(f"your key is {ENV_CANARY}", piece=5),
     ),
     Placement(
-        # live mode records nothing, but --snapshot-update would write the reply to a snapshot
-        "live-snapshot",
-        KEY_CANARY,
+        # The issue's pieces: no single chunk of `reasoning_content` holds the key whole.
+        "reasoning-split-across-chunks",
+        "".join(SPLIT_KEY),
+        _step("leak", stream=True),
+        "response.body (streamed choices[0].delta.reasoning_content, joined): "
+        "a key-shaped string (openai-key)",
+        setup=_reasoning("".join(SPLIT_KEY), piece=9),
+    ),
+    Placement(
+        "env-key-in-reasoning-split-across-chunks",
+        ENV_CANARY,
+        _step("leak", stream=True),
+        "response.body (streamed choices[0].delta.reasoning_content, joined): "
+        "the value of $FAKE_KEY",
+        key=ENV_CANARY,
+        setup=_reasoning(f"the key is {ENV_CANARY}", piece=6),
+    ),
+    Placement(
+        "env-key-base64-in-reply",
+        ENV_B64,
         _step("leak"),
-        "snapshot",
-        setup=_reply(f"your key is {KEY_CANARY}"),
-        args=("--harness-record-mode=live", "--snapshot-update"),
+        "response.body.__data__.choices[0].message.content: the value of $FAKE_KEY (base64)",
+        key=ENV_CANARY,
+        setup=_reply(f"encoded: {ENV_B64}"),
+    ),
+    Placement(
+        "env-key-url-encoded-in-reply",
+        URLISH_ENCODED,
+        _step("leak"),
+        "response.body.__data__.choices[0].message.content: the value of $FAKE_KEY (URL-encoded)",
+        key=URLISH_KEY,
+        setup=_reply(f"https://example.test/?key={URLISH_ENCODED}"),
     ),
 ]
 
@@ -243,18 +281,6 @@ def test_headers_are_never_stored(
     assert len(list((project.path / ".harness").glob("report.*"))) == 3
     assert occurrences(project, placement.needle, inputs=inputs) == {}
     assert "authorization" not in path.read_text().lower()
-
-
-def test_a_refused_report_keeps_the_run_summary(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Refusing to write a report must not hide the run's failures or turn it into a usage
-    error (exit code 4): the summary still names the failed item, the exit code is 1."""
-    live = next(p for p in REFUSED if p.id == "live-snapshot")
-    result, _server = run_placement(project, live, monkeypatch)
-    assert "refusing to write report" in result.stdout.str() + result.stderr.str()
-    assert result.ret == 1
-    result.assert_outcomes(failed=1)
 
 
 def test_snapshot_update_in_record_mode_writes_no_snapshot_of_a_refused_exchange(

@@ -51,8 +51,9 @@ class Fault:
     ``data: <error_event>``, then the stream ends) or ``truncate`` (the connection closes after
     the announced body was only partly sent; ``cut_mid_event`` also cuts the next event in two).
     ``content``: reply with this text instead of the echo; ``piece``: stream it in pieces of that
-    many characters instead of word by word (as real providers split tokens). ``headers``: extra
-    response headers.
+    many characters instead of word by word (as real providers split tokens). ``reasoning``:
+    also send this as ``reasoning_content`` (streamed before the content, in the same pieces).
+    ``headers``: extra response headers.
     """
 
     status: int = 200
@@ -63,6 +64,7 @@ class Fault:
     cut_mid_event: bool = False
     content: str | None = None
     piece: int | None = None
+    reasoning: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -190,6 +192,12 @@ def _chunks(completion: dict[str, Any], piece: int | None = None) -> Iterator[di
             {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
         ],
     }
+    reasoning = choice["message"].get("reasoning_content")
+    if reasoning:
+        step = piece or len(reasoning)
+        for cut in range(0, len(reasoning), step):
+            delta = {"reasoning_content": reasoning[cut : cut + step]}
+            yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
     content = choice["message"]["content"]
     if content:
         if piece:
@@ -250,9 +258,13 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if state.echo_authorization:
                 base = payload["choices"][0]["message"]["content"] if content is None else content
                 content = f"{base} {self.headers.get('authorization', '')}"
-            if content is None:
+            if content is None and fault.reasoning is None:
                 return payload
-            message = {**payload["choices"][0]["message"], "content": content}
+            message = dict(payload["choices"][0]["message"])
+            if content is not None:
+                message["content"] = content
+            if fault.reasoning is not None:
+                message["reasoning_content"] = fault.reasoning
             return {**payload, "choices": [{**payload["choices"][0], "message": message}]}
 
         def _headers(self, extra: dict[str, str]) -> None:
