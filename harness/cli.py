@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from pathlib import Path
 from . import maintenance
 from .errors import HarnessError, RecordingCorruptError
 from .inspect_cli import add_inspect_commands
-from .providers import load_providers
+from .providers import load_providers_file
 from .record_cli import add_record_command
 from .recording import Recording
 from .report_cli import add_report_commands
@@ -59,7 +60,8 @@ def _provider_from(test_id: str) -> str | None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    store = RecordingStore(root=Path(args.recordings))
+    # The same write path as recording: the same policy, with the providers' keys.
+    store = RecordingStore(root=Path(args.recordings), scanner=_scanner(args))
     copied = import_recordings([Path(p) for p in args.paths], store=store, provider=args.provider)
     for source, dest in copied:
         print(f"{source} -> {dest}")
@@ -72,11 +74,15 @@ def _store(args: argparse.Namespace) -> RecordingStore:
 
 
 def _scanner(args: argparse.Namespace) -> SecretScanner:
+    """The secret policy of the providers file (its keys, base URLs and allowlist)."""
     scanner = SecretScanner()
     providers = Path(args.providers)
     if providers.is_file():
-        for provider in load_providers(providers):
+        loaded = load_providers_file(providers)
+        scanner.allow(loaded.allowed_secrets)
+        for provider in loaded.providers:
             scanner.watch(provider.api_key_env)
+            scanner.watch_url(provider.base_url_as_given(os.environ))
     return scanner
 
 
@@ -124,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", metavar="PATH", help="recording files or folders")
     imp.add_argument("--provider", help="provider id (default: from txt=<provider>/... in test_id)")
     imp.add_argument("--recordings", default="recordings", help="recordings folder")
+    imp.add_argument("--providers", default="providers.yaml", help="providers file (keys)")
     imp.set_defaults(handler=_cmd_import)
     verify = actions.add_parser("verify", help="check every recording; non-zero exit on problems")
     verify.add_argument("--recordings", default="recordings", help="recordings folder")

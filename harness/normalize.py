@@ -7,7 +7,11 @@ anything a later request can carry — response, conversation, item and tool-cal
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from .recording import Recording
+from .secrets import strip_userinfo
 
 _CHAT_OBJECTS = frozenset({"chat.completion", "chat.completion.chunk"})
 _TIMESTAMPS = ("created", "created_at")
@@ -21,6 +25,17 @@ def normalize_body(body: Any, *, digest: str) -> Any:
     recordings): they change on every run, and keeping them would churn every re-recording.
     """
     return _walk(body, digest=digest)
+
+
+def for_disk(recording: Recording, *, digest: str) -> Recording:
+    """``recording`` as it may be written: no request headers (they carry credentials), no
+    userinfo in the URL, volatile response fields normalized. Idempotent."""
+    return replace(
+        recording,
+        url=strip_userinfo(recording.url),
+        request_headers={},
+        response_body=normalize_body(recording.response_body, digest=digest),
+    )
 
 
 def _walk(node: Any, *, digest: str) -> Any:

@@ -107,9 +107,9 @@ def harness_settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def harness_runner(harness_settings: Settings) -> Iterator[Runner]:
+def harness_runner(harness_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Runner]:
     """The runner that owns the SDK clients for this session (or this xdist worker)."""
-    runner = Runner(settings=harness_settings)
+    runner = Runner(settings=harness_settings, scanner=pytestconfig.stash[_KEY].secrets)
     yield runner
     runner.close()
 

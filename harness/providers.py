@@ -7,13 +7,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError, ProviderConfigError
+from .secrets import key_kind, strip_userinfo
 from .validation import ID_PATTERN, located_error
 from .yamlsrc import load_yaml, value_pos
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# A query string after the base URL is mangled by the SDK (`/v1/?k=v` + `chat/completions`) and
+# would be written into every recording: keys go through api_key_env.
+_NO_QUERY = "base_url must not carry a query string (?...): pass keys through api_key_env"
 
 
 class _Model(BaseModel):
@@ -47,6 +51,13 @@ class Provider(_Model):
     capabilities: list[str] = Field(default_factory=list)
     models: Annotated[list[str | ModelSpec], Field(min_length=1)]
 
+    @field_validator("base_url")
+    @classmethod
+    def _no_query(cls, value: str) -> str:
+        if "?" in value:
+            raise ValueError(_NO_QUERY)
+        return value
+
     def resolved_base_url(self, env: Mapping[str, str]) -> str:
         """``base_url`` with ``${VAR}``/``${VAR:-default}`` taken from ``env``."""
 
@@ -59,7 +70,24 @@ class Provider(_Model):
                 )
             return found
 
-        return _VARIABLE.sub(value, self.base_url)
+        url = _VARIABLE.sub(value, self.base_url)
+        if "?" in url:
+            raise ConfigError(f"provider {self.id!r}: {_NO_QUERY}")
+        return url
+
+    def base_url_as_given(self, env: Mapping[str, str]) -> str:
+        """``base_url`` resolved leniently (unset variables empty, nothing checked), for the
+        secret policy to watch its credentials even when it is refused."""
+        return _VARIABLE.sub(lambda m: env.get(m.group(1)) or m.group(2) or "", self.base_url)
+
+    def recorded_base_url(self) -> str:
+        """The base URL written into recordings: as the providers file spells it, with each
+        ``${VAR:-default}`` at its default and each ``${VAR}`` kept as that placeholder, and
+        never a ``user:password@``."""
+        url = _VARIABLE.sub(
+            lambda m: m.group(0) if m.group(2) is None else m.group(2), self.base_url
+        )
+        return strip_userinfo(url)
 
     def model_specs(self) -> list[ModelSpec]:
         """Models as :class:`ModelSpec`, with the provider's capabilities added to each."""
@@ -74,14 +102,30 @@ class Provider(_Model):
         ]
 
 
+def _key_shaped(entry: str) -> str:
+    if key_kind(entry) is None:
+        raise ValueError(
+            f"{entry!r} is not key-shaped: the allowlist only exempts whole key-shaped strings "
+            "(sk-..., AKIA..., ...), never a key's value or a pattern"
+        )
+    return entry
+
+
 class ProvidersFile(_Model):
     """The top level of ``providers.yaml``."""
 
     providers: Annotated[list[Provider], Field(min_length=1)]
+    # Key-shaped strings that are fixtures, not keys (see README: "No secrets on disk").
+    allowed_secrets: list[Annotated[str, AfterValidator(_key_shaped)]] = Field(default_factory=list)
 
 
 def load_providers(path: Path, *, display: str | None = None) -> list[Provider]:
     """Load and validate a providers file; problems raise :class:`ProviderConfigError`."""
+    return load_providers_file(path, display=display).providers
+
+
+def load_providers_file(path: Path, *, display: str | None = None) -> ProvidersFile:
+    """Load and validate a whole providers file (providers and ``allowed_secrets``)."""
     shown = display or str(path)
     if not path.is_file():
         raise ProviderConfigError(
@@ -111,4 +155,4 @@ def load_providers(path: Path, *, display: str | None = None) -> list[Provider]:
                 f"duplicate provider id {provider.id!r}", path=shown, line=line, col=col
             )
         seen.add(provider.id)
-    return parsed.providers
+    return parsed

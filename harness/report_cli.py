@@ -17,6 +17,7 @@ from .report import (
     merge_records,
     write_report,
 )
+from .secrets import SecretScanner
 
 
 def add_report_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +39,8 @@ def add_report_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     merged = merge_records(*(load_report(Path(path)) for path in args.reports))
-    out = write_report(Path(args.output), merged)
+    # Reports are redacted when written; a report from elsewhere gets the key shapes at least.
+    out = write_report(Path(args.output), SecretScanner().redact_document(merged))
     count = len(args.reports)
     print(f"merged {len(merged)} records from {count} report{'s' * (count != 1)} -> {out}")
     return 0

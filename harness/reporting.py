@@ -28,7 +28,7 @@ class HarnessReporter:
         self.progress = progress
         self.records: list[dict[str, Any]] = []
         self.paths = [Path(p) for p in config.getoption("harness_report") or []]
-        self.refused: list[str] = []  # reports not written (a secret), shown in the summary
+        self.refused: list[str] = []  # reports not written, shown in the summary
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -36,7 +36,10 @@ class HarnessReporter:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         case = _case_of(item)
-        if case is None or not _final(report):
+        if case is None:
+            return report
+        self._redact(report)
+        if not _final(report):
             return report
         transcript = item.stash.get(TRANSCRIPT, None)
         outcome: str = "error" if report.failed and report.when != "call" else report.outcome
@@ -60,6 +63,16 @@ class HarnessReporter:
         if transcript is not None:
             report.user_properties.append(("harness", _progress(transcript)))
         return report
+
+    def _redact(self, report: pytest.TestReport) -> None:
+        """Secrets in the failure text redacted in place, before the terminal, ``--junitxml``
+        or an xdist controller sees the report (the rest of the text is kept)."""
+        if report.longrepr is not None:
+            text = report.longreprtext
+            redacted = self.scanner.redact(text)
+            if redacted != text:
+                report.longrepr = redacted
+        report.sections = [(name, self.scanner.redact(body)) for name, body in report.sections]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """In record and live modes: one line per item with latency and tokens."""
@@ -91,14 +104,12 @@ class HarnessReporter:
             terminalreporter.write_line(line)
 
     def write_reports(self) -> bool:
-        """Write every ``--harness-report`` file (secret-scanned first); False if one was not.
-
-        A refused report does not end the run: its summary and failures are still shown.
-        """
+        """Write every ``--harness-report`` file, secrets redacted in place; False if one was
+        not written (it could not be: a failing report does not end the run)."""
+        records = self.scanner.redact_document(self.records) if self.paths else []
         for path in self.paths:
             try:
-                self.scanner.check(self.records, target=f"report {path}")
-                write_report(path, self.records)
+                write_report(path, records)
             except HarnessError as exc:
                 self.refused.append(f"report not written: {exc}")
         return not self.refused

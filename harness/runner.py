@@ -56,10 +56,17 @@ class Transcript:
 class Runner:
     """Runs cases against their providers under one set of :class:`Settings`."""
 
-    def __init__(self, *, settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        env: Mapping[str, str] | None = None,
+        scanner: SecretScanner | None = None,
+    ) -> None:
         self.settings = settings
         self.env = os.environ if env is None else env
-        self.scanner = SecretScanner(env=self.env)
+        # The session's policy (its allowlist, every provider's key), or one of its own.
+        self.scanner = scanner or SecretScanner(env=self.env)
         self.store = RecordingStore(root=settings.recordings_dir, scanner=self.scanner)
         self._clients: dict[str, tuple[openai.OpenAI, CallContext]] = {}
 
@@ -78,6 +85,7 @@ class Runner:
     def _make_client(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
         mode = self.settings.record_mode
         self.scanner.watch(provider.api_key_env)
+        self.scanner.watch_url(provider.base_url_as_given(self.env))
         context = CallContext()
         base_url = provider.resolved_base_url(self.env)
         common = {"store": self.store, "provider": provider.id, "base_url": base_url}
@@ -89,7 +97,7 @@ class Runner:
         else:
             transport = RecordingTransport(
                 context=context,
-                recorded_base_url=_default_base_url(provider),
+                recorded_base_url=provider.recorded_base_url(),
                 inner=httpx.HTTPTransport(),
                 replay_first=mode is RecordMode.RECORD_MISSING,
                 **common,  # type: ignore[arg-type]
@@ -123,7 +131,10 @@ class Runner:
         recordings only, and if any request misses, the whole scenario runs again live, so the
         server ids that later requests carry always match the recordings.
         """
-        client, context = self.client_for(case.column.provider)
+        try:
+            client, context = self.client_for(case.column.provider)
+        except ConfigError as exc:  # one line, no traceback: e.g. a key or base_url problem
+            return Transcript(case=case, steps=(), failure=str(exc))
         scenario = case.scenario
         scope = f"{scenario.path}::{scenario.id}[{case.id}]" if scenario.stateful else ""
         context.reset(test_id=test_id)
@@ -222,14 +233,6 @@ def driver_for(case: Case, client: openai.OpenAI) -> ChatDriver | ResponsesDrive
     if case.scenario.api == "responses":
         return ResponsesDriver(client=client, case=case)
     return ChatDriver(client=client, case=case)
-
-
-def _default_base_url(provider: Provider) -> str | None:
-    """``base_url`` with every ``${VAR:-default}`` at its default (None if one has none)."""
-    try:
-        return provider.resolved_base_url({})
-    except ConfigError:
-        return None
 
 
 def _usage(results: list[StepResult]) -> dict[str, int] | None:

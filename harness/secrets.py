@@ -1,132 +1,219 @@
-"""Keeping secrets out of everything harness writes: recordings, snapshots and reports.
+"""The one secret policy for everything harness writes or renders.
 
-Before a write, the document is scanned for the values of the configured ``api_key_env``
-variables and for key-shaped strings; a hit refuses the write and names the field.
+The secrets: the values of the configured ``api_key_env`` variables (raw, base64 at any
+alignment, URL-encoded), the credentials of configured base URLs (userinfo, query values), and
+key-shaped strings (:data:`KEY_SHAPES`), minus the key-shaped strings of the allowlist
+(``allowed_secrets`` in the providers file).
+
+Recordings must replay byte-faithfully, so a secret bound for one refuses the write
+(:meth:`SecretScanner.check`, naming the field). Everything else (failure messages, reports,
+snapshots, the usage file) is redacted in place (:meth:`SecretScanner.redact`).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 from .errors import SecretLeakError
+from .secret_fields import joined_streams, strings
 
-# Shapes of credentials that must never be written, whoever's they are.
+# Shapes of credentials that must never be written, whoever's they are: kind -> pattern.
+_SHAPES = {
+    "anthropic-key": r"\bsk-ant-[A-Za-z0-9_\-]{16,}",
+    "openai-key": r"\bsk-[A-Za-z0-9_\-]{16,}",  # sk-..., sk-proj-...
+    "google-api-key": r"\bAIza[0-9A-Za-z_\-]{35}",
+    "aws-access-key": r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    "github-token": r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+    "jwt": r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    "bearer-token": r"\bBearer\s+[A-Za-z0-9._~+/\-]{16,}=*",
+}
 KEY_SHAPES = re.compile(
-    r"\bsk-[A-Za-z0-9_\-]{16,}"  # OpenAI-style secret keys (sk-..., sk-proj-...)
-    r"|\bBearer\s+[A-Za-z0-9._~+/\-]{16,}=*"  # bearer tokens in headers or text
+    "|".join(f"(?P<{kind.replace('-', '_')}>{pattern})" for kind, pattern in _SHAPES.items())
 )
-_MIN_SECRET_LENGTH = 8  # shorter env values ("none", "x") are not secrets worth scanning for
+_B64 = "[A-Za-z0-9+/_-]"
+_MIN_SECRET_LENGTH = 8  # shorter values ("none", "x") are not secrets worth scanning for
+
+
+def key_kind(text: str) -> str | None:
+    """The kind of key ``text`` is, whole (``openai-key``, ...), or None."""
+    match = KEY_SHAPES.fullmatch(text)
+    return match.lastgroup.replace("_", "-") if match and match.lastgroup else None
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 class SecretScanner:
-    """Finds secrets in JSON-like documents and text."""
+    """Finds secrets in documents and text (to refuse a write) or redacts them in place."""
 
-    def __init__(self, *, env_names: tuple[str, ...] = (), env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        env_names: tuple[str, ...] = (),
+        env: Mapping[str, str] | None = None,
+        allowed: Iterable[str] = (),
+    ):
         self._env = os.environ if env is None else env
         self._names: set[str] = set(env_names)
+        self._url_secrets: set[str] = set()
+        self.allowed: set[str] = set(allowed)
+        self._built: tuple[Any, re.Pattern[str] | None, dict[str, tuple[str, str]]] | None = None
 
     def watch(self, env_name: str | None) -> None:
-        """Also scan for the value of the environment variable ``env_name``."""
+        """Also treat the value of the environment variable ``env_name`` as a secret."""
         if env_name:
             self._names.add(env_name)
 
-    def _values(self) -> list[tuple[str, str]]:
-        pairs = [(name, self._env.get(name, "")) for name in sorted(self._names)]
-        return [(name, value) for name, value in pairs if len(value) >= _MIN_SECRET_LENGTH]
+    def watch_url(self, url: str) -> None:
+        """Also treat the credentials of a configured base URL (userinfo, query values) as
+        secrets."""
+        parts = urlsplit(url)
+        found = [parts.username or "", parts.password or ""]
+        found += [value for _name, value in parse_qsl(parts.query, keep_blank_values=True)]
+        self._url_secrets.update(v for v in found if len(v) >= _MIN_SECRET_LENGTH)
+
+    def allow(self, entries: Iterable[str]) -> None:
+        """Exempt these exact key-shaped strings (the reviewed allowlist)."""
+        self.allowed.update(entries)
+
+    # --- the needles: every form of every configured value -----------------------------
+
+    def _needles(self) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]]]:
+        """A regex of every secret value's forms, and needle -> (label, form)."""
+        values = [(f"${name}", self._env.get(name, "")) for name in sorted(self._names)]
+        values += [("base_url credential", value) for value in sorted(self._url_secrets)]
+        values = [(label, v) for label, v in values if len(v) >= _MIN_SECRET_LENGTH]
+        if self._built is not None and self._built[0] == values:
+            return self._built[1], self._built[2]
+        forms: dict[str, tuple[str, str]] = {}
+        for label, value in values:
+            for needle, form in _forms(value):
+                forms.setdefault(needle, (label, form))
+        ordered = sorted(forms, key=len, reverse=True)  # the longest form wins
+        alternatives = [
+            # base64: also the partial groups around it, which encode a byte or two of it
+            f"{_B64}{{0,4}}{re.escape(n)}{_B64}{{0,4}}={{0,2}}"
+            if forms[n][1] == "base64"
+            else re.escape(n)
+            for n in ordered
+        ]
+        pattern = re.compile("|".join(alternatives)) if ordered else None
+        labels = {n: forms[n] for n in ordered}
+        self._built = (values, pattern, labels)
+        return pattern, labels
+
+    def _shapes(self, text: str) -> Iterable[re.Match[str]]:
+        for match in KEY_SHAPES.finditer(text):
+            token = match.group()
+            bare = re.sub(r"^Bearer\s+", "", token)
+            if token not in self.allowed and bare not in self.allowed:
+                yield match
+
+    def _hits(self, text: str) -> list[str]:
+        """What secrets ``text`` holds (``the value of $X (base64)``, ``a key-shaped ...``)."""
+        pattern, forms = self._needles()
+        whats: list[str] = []
+        if pattern is not None:
+            for match in pattern.finditer(text):
+                label, form = _label(match, forms)
+                what = f"the value of {label}" if label.startswith("$") else f"a {label}"
+                whats.append(what + (f" ({form})" if form else ""))
+            text = pattern.sub("[redacted]", text)
+        for match in self._shapes(text):
+            whats.append(f"a key-shaped string ({_kind(match)})")
+        return list(dict.fromkeys(whats))
+
+    # --- refusing (recordings) ---------------------------------------------------------
 
     def findings(self, document: Any) -> list[str]:
         """``field.path: what`` for every secret in ``document`` (strings, lists, dicts).
 
-        Streamed text is also scanned joined up: a provider streams a key in pieces that no
-        single chunk holds whole. Paths are redacted: a secret may be a mapping key.
+        Streamed bodies are also scanned per field path joined up (the assembled text of
+        every field); a joined hit one chunk already showed whole is not repeated. Paths are
+        redacted: a secret may be a mapping key.
         """
-        values = self._values()
-        found: list[tuple[str, str]] = []  # (path, what)
-        for path, text in [*_strings(document, ""), *_joined_streams(document)]:
-            shown = self._redact(path, values) or "(document)"
-            whats = [f"the value of ${name}" for name, value in values if value in text]
-            match = KEY_SHAPES.search(text)
-            if match:
-                whats.append(f"a key-shaped string ({match.group()[:6]}…)")
-            base = shown.split(" (streamed ", 1)[0]
-            for what in whats:
-                # A joined stream repeats what one of its chunks already showed whole.
-                if " (streamed " in shown and any(
-                    p.startswith(base) and w == what for p, w in found
-                ):
-                    continue
-                found.append((shown, what))
-        return [f"{path}: {what}" for path, what in dict.fromkeys(found)]
-
-    @staticmethod
-    def _redact(path: str, values: list[tuple[str, str]]) -> str:
-        for _name, value in values:
-            path = path.replace(value, "<redacted>")
-        return KEY_SHAPES.sub("<redacted>", path)
+        found: list[str] = []
+        for path, text in strings(document):
+            found += [f"{self.redact(path) or '(document)'}: {what}" for what in self._hits(text)]
+        for path, text, pieces in joined_streams(document):
+            seen = {what for piece in pieces for what in self._hits(piece)}
+            found += [f"{path}: {w}" for w in self._hits(text) if w not in seen]
+        return list(dict.fromkeys(found))
 
     def check(self, document: Any, *, target: str) -> None:
         """Raise :class:`SecretLeakError` (and write nothing) if ``document`` holds a secret."""
         found = self.findings(document)
         if found:
             raise SecretLeakError(
-                f"refusing to write {target}: it would contain a secret at {found[0]}"
-                + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
+                f"refusing to write {self.redact(target)}: it would contain a secret at "
+                f"{found[0]}" + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
             )
 
+    # --- redacting (everything else) ---------------------------------------------------
 
-def _joined_streams(document: Any) -> Iterator[tuple[str, str]]:
-    """The text of every streamed response body in ``document``, joined per stream and field.
+    def redact(self, text: str) -> str:
+        """``text`` with each secret replaced where it stood: ``[redacted: $OPENAI_API_KEY]``,
+        ``[redacted: openai-key]``; the rest is kept."""
+        pattern, forms = self._needles()
+        if pattern is not None:
+            text = pattern.sub(lambda m: f"[redacted: {_label(m, forms)[0]}]", text)
+        allowed = set(self.allowed)
+        if not allowed:
+            return KEY_SHAPES.sub(lambda m: f"[redacted: {_kind(m)}]", text)
+        kept = {m.span() for m in self._shapes(text)}
+        return KEY_SHAPES.sub(
+            lambda m: f"[redacted: {_kind(m)}]" if m.span() in kept else m.group(), text
+        )
 
-    Chat chunks: content, refusal and tool-call arguments per choice; Responses events: every
-    ``delta`` per item.
+    def redact_document(self, document: Any) -> Any:
+        """A copy of ``document`` with every string (and mapping key) redacted."""
+        if isinstance(document, str):
+            return self.redact(document)
+        if isinstance(document, dict):
+            return {self.redact(str(k)): self.redact_document(v) for k, v in document.items()}
+        if isinstance(document, list | tuple):
+            return [self.redact_document(item) for item in document]
+        return document
+
+
+def _label(match: re.Match[str], forms: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """The (label, form) of the needle ``match`` holds (the longest: ``forms`` is ordered)."""
+    text = match.group()
+    return forms.get(text) or next(forms[n] for n in forms if n in text)
+
+
+def _kind(match: re.Match[str]) -> str:
+    return (match.lastgroup or "key").replace("_", "-")
+
+
+def _forms(value: str) -> list[tuple[str, str]]:
+    """``(needle, form)`` for ``value``: itself, URL-encoded, and base64 at each alignment.
+
+    Base64 of a value inside a longer encoded text (``user:key`` in a Basic header) depends on
+    where the value starts modulo 3: for each start, the characters that encode only the value's
+    own bytes are the same whatever surrounds it.
     """
-    for path, body in _stream_bodies(document, ""):
-        joined: dict[str, list[str]] = {}
-        for item in body:
-            data = item.get("__data__") if isinstance(item, dict) else None
-            if not isinstance(data, dict):
-                continue
-            for choice in data.get("choices") or []:
-                delta = choice.get("delta") if isinstance(choice, dict) else None
-                if not isinstance(delta, dict):
-                    continue
-                index = choice.get("index", 0)
-                for field in ("content", "refusal"):
-                    if isinstance(delta.get(field), str):
-                        joined.setdefault(f"choices[{index}].{field}", []).append(delta[field])
-                for call in delta.get("tool_calls") or []:
-                    arguments = ((call or {}).get("function") or {}).get("arguments")
-                    if isinstance(arguments, str):
-                        key = f"choices[{index}].tool_calls[{call.get('index', 0)}].arguments"
-                        joined.setdefault(key, []).append(arguments)
-            if isinstance(data.get("delta"), str):
-                joined.setdefault(f"{data.get('item_id', '')}.delta", []).append(data["delta"])
-        for field, pieces in joined.items():
-            yield f"{path} (streamed {field}, joined)", "".join(pieces)
-
-
-def _stream_bodies(node: Any, path: str) -> Iterator[tuple[str, list[Any]]]:
-    if isinstance(node, dict):
-        if node.get("is_streaming") is True and isinstance(node.get("body"), list):
-            yield f"{path}.body" if path else "body", node["body"]
-        for key, value in node.items():
-            yield from _stream_bodies(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _stream_bodies(value, f"{path}[{index}]")
-
-
-def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            sub = f"{path}.{key}" if path else str(key)
-            yield from _strings(str(key), sub)
-            yield from _strings(value, sub)
-    elif isinstance(node, list | tuple):
-        for index, value in enumerate(node):
-            yield from _strings(value, f"{path}[{index}]")
+    forms = [(value, "")]
+    forms += [(e, "URL-encoded") for e in {quote(value, safe=""), quote_plus(value)} if e != value]
+    raw = value.encode()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode().rstrip("=")
+        start = 4 if shift else 0
+        whole = (shift + len(raw)) // 3 * 4  # characters of complete 3-byte groups
+        stable = encoded[start:whole] if (shift + len(raw)) % 3 else encoded[start:]
+        if len(stable) >= _MIN_SECRET_LENGTH:
+            forms.append((stable, "base64"))
+            urlsafe = stable.replace("+", "-").replace("/", "_")
+            if urlsafe != stable:
+                forms.append((urlsafe, "base64"))
+    return forms

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import RecordingCorruptError
 from .jsondiff import diff_paths
+from .normalize import for_disk
 from .recording import Recording, RequestKey
 from .secrets import SecretScanner
 
@@ -73,11 +74,16 @@ class RecordingStore:
         return Recording.from_dict(data, source=str(path))
 
     def save(self, recording: Recording, *, provider: str) -> Path:
-        """Write atomically (a temp file, then a rename), after checking it holds no secret."""
-        path = self.path_for(recording.key(provider))
-        text = recording.to_json()
-        self.scanner.check(recording.to_dict(), target=f"recording {path}")
-        write_atomic(path, text)
+        """The one write path of recordings (recording and import alike): headers dropped,
+        URL userinfo stripped, volatile fields normalized (:func:`for_disk`), then scanned for
+        secrets (a hit refuses the write) and written atomically (a temp file, then a rename).
+        """
+        key = recording.key(provider)
+        path = self.path_for(key)
+        recording = for_disk(recording, digest=key.digest)
+        document = recording.to_dict()
+        self.scanner.check(document, target=f"recording {path}")
+        write_atomic(path, recording.to_json())
         self.used.add(f"{provider}/{path.name}")
         return path
 

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from harness.cli import main
 from support.fake_openai import serve
 from support.project import Project
 
@@ -41,6 +42,9 @@ def test_an_allowlisted_fixture_key_is_recorded_and_replays(
     data = json.loads(path.read_text())
     assert data["request"]["body"]["messages"][0]["content"] == f"parse {FIXTURE_KEY}"
     project.pytester.runpytest().assert_outcomes(passed=1)  # replayed, server gone
+    assert main(["recordings", "verify"]) == 0  # verify reads the same allowlist
+    project.providers(providers("https://example.test/v1", ""))
+    assert main(["recordings", "verify"]) == 1
 
 
 def test_without_the_allowlist_the_fixture_key_is_refused(

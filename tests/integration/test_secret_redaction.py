@@ -96,9 +96,7 @@ def test_a_secret_in_a_failing_reply_is_redacted_and_the_reports_are_written(
     assert grep(project.path, needle) == {}
 
 
-def test_a_key_in_a_401_body_is_redacted(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_key_in_a_401_body_is_redacted(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     body = {
         "error": {
             "message": f"Incorrect API key provided: {ENV_CANARY}. You can find your API key at "

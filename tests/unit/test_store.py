@@ -27,7 +27,8 @@ def recording(
         url=f"https://api.example.test{endpoint}",
         endpoint=endpoint,
         request_body=body,
-        response_body=wrap({"object": "chat.completion", "id": "x"}),
+        # Nothing for save's normalization to change: saved == loaded.
+        response_body=wrap({"object": "model", "id": "x"}),
         is_streaming=False,
     )
 
@@ -58,6 +59,26 @@ def test_save_writes_under_provider_and_filename(tmp_path: Path) -> None:
     assert path == store.path_for(rec.key("p"))
     assert json.loads(path.read_text(encoding="utf-8")) == rec.to_dict()
     assert path.read_text(encoding="utf-8") == rec.to_json()
+
+
+def test_save_is_the_one_write_path_headers_userinfo_volatile_fields(tmp_path: Path) -> None:
+    store = RecordingStore(root=tmp_path)
+    rec = Recording(
+        **{
+            **recording(chat_body("hi")).__dict__,
+            "url": "https://alice:hunter2secretpw@api.example.test/v1/chat/completions",
+            "request_headers": {"authorization": "Basic YWxpY2U6aHVudGVy", "x-api-key": "k"},
+            "response_body": wrap({"object": "chat.completion", "id": "x", "created": 17}),
+        }
+    )
+    data = json.loads(store.save(rec, provider="p").read_text(encoding="utf-8"))
+    assert data["request"]["headers"] == {}
+    assert data["request"]["url"] == "https://api.example.test/v1/chat/completions"
+    assert data["response"]["body"]["__data__"] == {
+        "object": "chat.completion",
+        "id": f"rec-{rec.key('p').digest[:12]}",
+        "created": 0,
+    }
 
 
 def test_save_leaves_no_temp_files_and_overwrites_whole(tmp_path: Path) -> None:
