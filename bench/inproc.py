@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         transcript = transcripts[i]
         assert transcript is not None
         text = render_transcript(transcript, steps=snapshot_steps(transcript) or [0, 1, 2])
-        scanner.check(text, target="snapshot")
+        scanner.redact(text)  # as the session does before comparing
 
     def record(i: int) -> None:
         test_id, case = cases[i]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Iterable, Mapping
+import string
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
@@ -23,19 +24,23 @@ from .errors import SecretLeakError
 from .secret_fields import joined_streams, strings
 
 # Shapes of credentials that must never be written, whoever's they are: kind -> pattern.
-_SHAPES = {
-    "anthropic-key": r"\bsk-ant-[A-Za-z0-9_\-]{16,}",
-    "openai-key": r"\bsk-[A-Za-z0-9_\-]{16,}",  # sk-..., sk-proj-...
-    "google-api-key": r"\bAIza[0-9A-Za-z_\-]{35}",
-    "aws-access-key": r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-    "github-token": r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
-    "jwt": r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-    "bearer-token": r"\bBearer\s+[A-Za-z0-9._~+/\-]{16,}=*",
+_SHAPES = {  # each after a word boundary
+    "anthropic-key": r"sk-ant-[A-Za-z0-9_\-]{16,}",
+    "openai-key": r"sk-[A-Za-z0-9_\-]{16,}",  # sk-..., sk-proj-...
+    "google-api-key": r"AIza[0-9A-Za-z_\-]{35}",
+    "aws-access-key": r"(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    "github-token": r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+    "jwt": r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    "bearer-token": r"Bearer\s+[A-Za-z0-9._~+/\-]{16,}=*",
 }
 KEY_SHAPES = re.compile(
-    "|".join(f"(?P<{kind.replace('-', '_')}>{pattern})" for kind, pattern in _SHAPES.items())
+    r"\b(?:"
+    + "|".join(f"(?P<{kind.replace('-', '_')}>{pattern})" for kind, pattern in _SHAPES.items())
+    + ")"
 )
-_B64 = "[A-Za-z0-9+/_-]"
+# What every shape starts with: one cheap search spares most text the full pattern.
+_CANDIDATE = re.compile(r"sk-|AIza|AKIA|ASIA|gh[pousr]_|github_pat_|eyJ|Bearer")
+_B64 = frozenset(string.ascii_letters + string.digits + "+/_-")  # both base64 alphabets
 _MIN_SECRET_LENGTH = 8  # shorter values ("none", "x") are not secrets worth scanning for
 
 
@@ -100,19 +105,37 @@ class SecretScanner:
             for needle, form in _forms(value):
                 forms.setdefault(needle, (label, form))
         ordered = sorted(forms, key=len, reverse=True)  # the longest form wins
-        alternatives = [
-            # base64: also the partial groups around it, which encode a byte or two of it
-            f"{_B64}{{0,4}}{re.escape(n)}{_B64}{{0,4}}={{0,2}}"
-            if forms[n][1] == "base64"
-            else re.escape(n)
-            for n in ordered
-        ]
-        pattern = re.compile("|".join(alternatives)) if ordered else None
-        labels = {n: forms[n] for n in ordered}
-        self._built = (values, pattern, labels)
-        return pattern, labels
+        pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._built = (values, pattern, forms)
+        return pattern, forms
+
+    def _value_spans(self, text: str) -> list[tuple[int, int, str, str]]:
+        """``(start, end, label, form)`` of every configured value's form in ``text``.
+
+        A base64 form's span takes in the partial groups around it (up to 4 characters each
+        side, and padding): they encode a byte or two of the value too.
+        """
+        pattern, forms = self._needles()
+        spans: list[tuple[int, int, str, str]] = []
+        if pattern is None:
+            return spans
+        for match in pattern.finditer(text):
+            label, form = forms[match.group()]
+            start, end = match.span()
+            if form == "base64":
+                floor = spans[-1][1] if spans else 0
+                while start > max(floor, match.start() - 4) and text[start - 1] in _B64:
+                    start -= 1
+                while end < min(len(text), match.end() + 4) and text[end] in _B64:
+                    end += 1
+                while end < min(len(text), match.end() + 6) and text[end] == "=":
+                    end += 1
+            spans.append((start, end, label, form))
+        return spans
 
     def _shapes(self, text: str) -> Iterable[re.Match[str]]:
+        if not _CANDIDATE.search(text):
+            return
         for match in KEY_SHAPES.finditer(text):
             token = match.group()
             bare = re.sub(r"^Bearer\s+", "", token)
@@ -121,14 +144,12 @@ class SecretScanner:
 
     def _hits(self, text: str) -> list[str]:
         """What secrets ``text`` holds (``the value of $X (base64)``, ``a key-shaped ...``)."""
-        pattern, forms = self._needles()
         whats: list[str] = []
-        if pattern is not None:
-            for match in pattern.finditer(text):
-                label, form = _label(match, forms)
-                what = f"the value of {label}" if label.startswith("$") else f"a {label}"
-                whats.append(what + (f" ({form})" if form else ""))
-            text = pattern.sub("[redacted]", text)
+        spans = self._value_spans(text)
+        for _start, _end, label, form in spans:
+            what = f"the value of {label}" if label.startswith("$") else f"a {label}"
+            whats.append(what + (f" ({form})" if form else ""))
+        text = _replace(text, spans, lambda label: "[redacted]")
         for match in self._shapes(text):
             whats.append(f"a key-shaped string ({_kind(match)})")
         return list(dict.fromkeys(whats))
@@ -164,11 +185,10 @@ class SecretScanner:
     def redact(self, text: str) -> str:
         """``text`` with each secret replaced where it stood: ``[redacted: $OPENAI_API_KEY]``,
         ``[redacted: openai-key]``; the rest is kept."""
-        pattern, forms = self._needles()
-        if pattern is not None:
-            text = pattern.sub(lambda m: f"[redacted: {_label(m, forms)[0]}]", text)
-        allowed = set(self.allowed)
-        if not allowed:
+        text = _replace(text, self._value_spans(text), lambda label: f"[redacted: {label}]")
+        if not _CANDIDATE.search(text):
+            return text
+        if not self.allowed:
             return KEY_SHAPES.sub(lambda m: f"[redacted: {_kind(m)}]", text)
         kept = {m.span() for m in self._shapes(text)}
         return KEY_SHAPES.sub(
@@ -186,10 +206,16 @@ class SecretScanner:
         return document
 
 
-def _label(match: re.Match[str], forms: dict[str, tuple[str, str]]) -> tuple[str, str]:
-    """The (label, form) of the needle ``match`` holds (the longest: ``forms`` is ordered)."""
-    text = match.group()
-    return forms.get(text) or next(forms[n] for n in forms if n in text)
+def _replace(
+    text: str, spans: list[tuple[int, int, str, str]], marker: Callable[[str], str]
+) -> str:
+    if not spans:
+        return text
+    out, done = [], 0
+    for start, end, label, _form in spans:
+        out += [text[done:start], marker(label)]
+        done = end
+    return "".join([*out, text[done:]])
 
 
 def _kind(match: re.Match[str]) -> str:

@@ -133,3 +133,30 @@ def test_a_live_snapshot_is_written_with_the_secret_redacted(
     assert "key [redacted: openai-key] and [redacted: $FAKE_KEY] end" in text, text
     assert grep(project.path, KEY_CANARY) == {}
     assert grep(project.path, ENV_CANARY) == {}
+
+
+def test_xdist_workers_redact_before_the_controller_writes(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_KEY", ENV_CANARY)
+    with serve() as server:
+        server.script("leak", Fault(content=f"your key is {ENV_CANARY}"))
+        project.providers(server.providers_yaml())
+        project.scenario("leak.yaml", FAILING)
+        args = ("-n", "2", "-p", "no:cacheprovider", "--harness-record-mode=live", *REPORTS)
+        result = project.pytester.runpytest_subprocess(*args)
+    result.assert_outcomes(failed=1)
+    assert "your key is [redacted: $FAKE_KEY]" in result.stdout.str()
+    assert "[redacted: $FAKE_KEY]" in (project.path / ".harness" / "junit.xml").read_text()
+    assert "[redacted: $FAKE_KEY]" in str(report_record(project)["steps"])
+    assert grep(project.path, ENV_CANARY) == {}
+
+
+def test_the_usage_file_redacts_its_reasons(project: Project) -> None:
+    """A partial run's reasons name a scenario file: its name is redacted, not written."""
+    project.with_seed_example()
+    project.scenario(f"{KEY_CANARY}.yaml", "scenarios:\n  - id: never\n    steps: [{user: hi}]\n")
+    project.pytester.runpytest("scenarios/seeds.yaml").assert_outcomes(passed=4)
+    usage = json.loads((project.path / ".harness" / "usage.json").read_text())
+    assert "scenarios/[redacted: openai-key].yaml" in " ".join(usage["partial_reasons"]), usage
+    assert grep(project.path / ".harness", KEY_CANARY) == {}

@@ -72,9 +72,7 @@ def test_base64_of_a_value_inside_longer_encoded_text_is_found_at_every_alignmen
     policy = scanner(FAKE_KEY=ENV_VALUE)
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         encoded = encode(f"{prefix}{ENV_VALUE}!tail".encode()).decode()
-        assert policy.findings({"h": f"Basic {encoded}"}) == [
-            "h: the value of $FAKE_KEY (base64)"
-        ]
+        assert policy.findings({"h": f"Basic {encoded}"}) == ["h: the value of $FAKE_KEY (base64)"]
         assert "[redacted: $FAKE_KEY]" in policy.redact(encoded)
 
 
