@@ -67,11 +67,16 @@ class HarnessReporter:
     def _redact(self, report: pytest.TestReport) -> None:
         """Secrets in the failure text redacted in place, before the terminal, ``--junitxml``
         or an xdist controller sees the report (the rest of the text is kept)."""
-        if report.longrepr is not None:
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+            report.longrepr = (*longrepr[:2], self.scanner.redact(str(longrepr[2])))
+        elif longrepr is not None:
             text = report.longreprtext
             redacted = self.scanner.redact(text)
             if redacted != text:
-                report.longrepr = redacted
+                report.longrepr = redacted  # plain text: the same for terminal and junit
+        if isinstance(getattr(report, "wasxfail", None), str):
+            report.wasxfail = self.scanner.redact(report.wasxfail)
         report.sections = [(name, self.scanner.redact(body)) for name, body in report.sections]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

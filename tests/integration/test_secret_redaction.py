@@ -160,3 +160,26 @@ def test_the_usage_file_redacts_its_reasons(project: Project) -> None:
     usage = json.loads((project.path / ".harness" / "usage.json").read_text())
     assert "scenarios/[redacted: openai-key].yaml" in " ".join(usage["partial_reasons"]), usage
     assert grep(project.path / ".harness", KEY_CANARY) == {}
+
+
+def test_skip_and_xfail_reasons_are_redacted(project: Project) -> None:
+    """Reasons come from scenario files: the terminal, junit and reports get them redacted."""
+    project.providers(
+        "providers:\n  - id: fake\n    base_url: https://fake.test/v1\n    models: [m1]\n"
+        "  - id: other\n    base_url: https://other.test/v1\n    models: [m2]\n"
+    )
+    project.scenario(
+        "leak.yaml",
+        f"""
+        scenarios:
+          - id: known
+            xfail: {{"fake/*": "the fixture {KEY_CANARY} is refused"}}
+            steps: [{{user: hi}}]
+        """,
+    )
+    result = project.pytester.runpytest("-rxs", "-k", "fake", *REPORTS)
+    result.assert_outcomes(xfailed=1, deselected=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert "the fixture [redacted: openai-key] is refused" in output, output
+    assert KEY_CANARY not in output
+    assert grep(project.path / ".harness", KEY_CANARY) == {}
