@@ -17,7 +17,7 @@ from .yamlsrc import load_yaml, value_pos
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # A query string after the base URL is mangled by the SDK (`/v1/?k=v` + `chat/completions`) and
 # would be written into every recording: keys go through api_key_env.
-_NO_QUERY = "base_url must not carry a query string (?...): pass keys through api_key_env"
+_NO_QUERY = "must not carry a query string (?...): pass keys through api_key_env"
 
 
 class _Model(BaseModel):
@@ -72,7 +72,7 @@ class Provider(_Model):
 
         url = _VARIABLE.sub(value, self.base_url)
         if "?" in url:
-            raise ConfigError(f"provider {self.id!r}: {_NO_QUERY}")
+            raise ConfigError(f"provider {self.id!r}: base_url {_NO_QUERY}")
         return url
 
     def base_url_as_given(self, env: Mapping[str, str]) -> str:

@@ -109,8 +109,8 @@ class HarnessReporter:
             terminalreporter.write_line(line)
 
     def write_reports(self) -> bool:
-        """Write every ``--harness-report`` file, secrets redacted in place; False if one was
-        not written (it could not be: a failing report does not end the run)."""
+        """Write every ``--harness-report`` file, secrets redacted in place (never refused: one
+        field must not cost the run its report); False if one could not be written."""
         records = self.scanner.redact_document(self.records) if self.paths else []
         for path in self.paths:
             try:
