@@ -167,8 +167,10 @@ class SecretScanner:
         for path, text in strings(document):
             found += [f"{self.redact(path) or '(document)'}: {what}" for what in self._hits(text)]
         for path, text, pieces in joined_streams(document):
-            seen = {what for piece in pieces for what in self._hits(piece)}
-            found += [f"{path}: {w}" for w in self._hits(text) if w not in seen]
+            hits = self._hits(text)
+            if hits:  # rare: only then ask which pieces already showed it whole
+                seen = {what for piece in pieces for what in self._hits(piece)}
+                found += [f"{path}: {w}" for w in hits if w not in seen]
         return list(dict.fromkeys(found))
 
     def check(self, document: Any, *, target: str) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ProviderConfigError
-from harness.providers import ModelSpec, Provider, load_providers
+from harness.errors import ConfigError, ProviderConfigError
+from harness.providers import ModelSpec, Provider, load_providers, load_providers_file
 
 
 def pos_of(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
@@ -167,3 +167,44 @@ def test_provider_models_are_validated_strictly(tmp_path: Path) -> None:
     error = load_error(tmp_path, text)
     assert error.cause.startswith("providers[0].models[0]: ")
     assert (error.line, error.col) == pos_of(text, "3]")
+
+
+# --- base URLs and the secret allowlist (issue 13) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("base_url", "recorded"),
+    [
+        ("https://api.example.test/v1", "https://api.example.test/v1"),
+        ("${URL:-http://127.0.0.1:8000/v1}", "http://127.0.0.1:8000/v1"),
+        ("${URL}", "${URL}"),
+        ("${URL:-http://alice:pw@127.0.0.1:8000/v1}", "http://127.0.0.1:8000/v1"),
+        ("https://alice:pw@api.example.test/v1", "https://api.example.test/v1"),
+    ],
+)
+def test_recorded_base_url_is_as_spelled_without_userinfo(base_url: str, recorded: str) -> None:
+    provider = Provider(id="p", base_url=base_url, models=["m"])
+    assert provider.recorded_base_url() == recorded
+
+
+def test_a_resolved_base_url_with_a_query_string_is_refused_without_its_value() -> None:
+    provider = Provider(id="p", base_url="${URL}", models=["m"])
+    env = {"URL": "https://h.test/v1?api-key=querysecret123"}
+    with pytest.raises(ConfigError) as info:
+        provider.resolved_base_url(env)
+    assert str(info.value) == (
+        "provider 'p': base_url must not carry a query string (?...): pass keys through api_key_env"
+    )
+    assert provider.base_url_as_given(env) == env["URL"]  # what the secret policy watches
+    assert provider.base_url_as_given({}) == ""
+
+
+def test_allowed_secrets_load_and_must_be_key_shaped(tmp_path: Path) -> None:
+    text = "allowed_secrets: [sk-proj-FAKEfixtureKEY0123456789abcdef]\n" + VALID
+    assert load_providers_file(write(tmp_path, text)).allowed_secrets == [
+        "sk-proj-FAKEfixtureKEY0123456789abcdef"
+    ]
+    bad = "allowed_secrets:\n  - sk-proj-FAKEfixtureKEY0123456789abcdef\n  - sk-*\n" + VALID
+    error = load_error(tmp_path, bad)
+    assert (error.line, error.col) == pos_of(bad, "sk-*")
+    assert error.cause.startswith("allowed_secrets[1]: 'sk-*' is not key-shaped")
