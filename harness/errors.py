@@ -61,3 +61,9 @@ class MalformedReplyError(HarnessError):
 
 class ExpectationError(HarnessError):
     """A step's expectation did not hold."""
+
+
+class ExpectationFailed(ExpectationError):
+    """An ``expect`` entry of a step did not hold: the only failure a known departure (a
+    column's strict xfail) covers. A miss, a provider error the step did not expect, a broken
+    stream or a harness error is never a known departure."""

@@ -10,7 +10,8 @@ from typing import Any
 
 from .errors import LocatedError
 from .matrix import Column, cases_for, columns, select_columns
-from .paths import yaml_files
+from .narrowing import check_filter, check_scenario
+from .paths import PYTEST_NORECURSEDIRS, skipped_by_pytest, yaml_files
 from .providers import load_providers
 from .scenario import _INTERNAL, Scenario, ScenarioFile, load_scenarios
 
@@ -57,7 +58,22 @@ def scenario_files(paths: list[str]) -> Iterator[Path]:
 
 def _matrix(args: argparse.Namespace) -> list[Column]:
     patterns = [m.strip() for m in args.models.split(",") if m.strip()]
-    return select_columns(columns(load_providers(Path(args.providers))), patterns)
+    all_columns = columns(load_providers(Path(args.providers)))
+    check_filter(all_columns, patterns, source="--models")
+    return select_columns(all_columns, patterns)
+
+
+def uncollected_notes(paths: list[str]) -> Iterator[str]:
+    """A warning per scenario file pytest will not collect (in a ``norecursedirs`` folder)."""
+    for name in paths:
+        if Path(name).is_dir():
+            for path in yaml_files(Path(name)):
+                folder = skipped_by_pytest(path, Path(name), PYTEST_NORECURSEDIRS)
+                if folder:
+                    yield (
+                        f"{path}:1:1: warning: pytest does not collect this file ({folder} "
+                        "matches its norecursedirs); move it or change norecursedirs"
+                    )
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -66,6 +82,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         for scenario in load_scenarios(path):
             for line in _case_lines(path, scenario, matrix):
                 print(line)
+    for note in uncollected_notes(args.paths):
+        print(note)
     return 0
 
 
@@ -83,17 +101,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     problems: list[LocatedError] = []
     checked = 0
     files = [Path(args.providers), *scenario_files(args.paths)]
+    warnings = list(uncollected_notes(args.paths))
+    all_columns: list[Column] | None = None
     for index, path in enumerate(files):
         checked += 1
         try:
-            load_providers(path) if index == 0 else load_scenarios(path)
+            if index == 0:
+                all_columns = columns(load_providers(path))
+                continue
+            scenarios = load_scenarios(path)
+            if not scenarios:
+                warnings.append(f"{path}:1:1: warning: no scenarios in this file")
+            for scenario in scenarios:
+                if all_columns is not None:  # else: the providers file's own problem
+                    check_scenario(scenario, all_columns)
         except LocatedError as exc:
             problems.append(exc)
     if args.format == "json":
         print(json.dumps([_problem(p) for p in problems], indent=2))
     else:
-        for problem in problems:
-            print(problem)
+        for line in [*map(str, problems), *warnings]:
+            print(line)
         print(f"checked {checked} file(s): {len(problems)} problem(s)")
     return 1 if problems else 0
 

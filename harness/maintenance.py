@@ -68,7 +68,8 @@ def prune(store: RecordingStore, *, usage: Usage, dry_run: bool) -> list[Path]:
     """Delete (or list, with ``dry_run``) the recordings a complete run did not use."""
     if not usage.complete:
         raise HarnessError(
-            "refusing to prune after a partial run: " + "; ".join(usage.partial_reasons)
+            "refusing to prune after a partial run (nothing was deleted; run the whole suite "
+            "first): " + "; ".join(usage.partial_reasons)
         )
     if Path(usage.recordings_dir).resolve() != store.root.resolve():
         raise HarnessError(

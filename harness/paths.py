@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -22,3 +24,18 @@ def yaml_files(root: Path) -> list[Path]:
         dirs[:] = [d for d in dirs if d != "__snapshots__"]
         found.extend(Path(folder, n) for n in names if n.endswith((".yaml", ".yml")))
     return sorted(found)
+
+
+# pytest's default `norecursedirs`: folders it never enters when collecting.
+PYTEST_NORECURSEDIRS = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv")
+
+
+def skipped_by_pytest(path: Path, root: Path, patterns: Sequence[str]) -> str | None:
+    """The folder under ``root`` that keeps pytest from collecting ``path`` (a folder matching
+    a ``norecursedirs`` pattern), or None."""
+    folder = root
+    for part in path.relative_to(root).parts[:-1]:
+        folder = folder / part
+        if any(fnmatch.fnmatch(part, pattern) for pattern in patterns):
+            return str(folder)
+    return None

@@ -6,7 +6,7 @@ precedence is documented in :mod:`harness.config`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # These objects receive the hooks that carry no config (pytest_runtest_logreport, ...).
     config.pluginmanager.register(session, "harness-session")
     config.pluginmanager.register(session.reporter, "harness-reporter")
+    config.pluginmanager.register(session.ledger, "harness-ledger")
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -81,23 +82,34 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.config.stash[_KEY].parametrize(metafunc)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_KEY].precheck()
+
+
+@pytest.hookimpl(trylast=True)  # after syrupy has seen every collected item
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[_KEY].deselect_narrowed(items)
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     if items:
-        items[0].config.stash[_KEY].usage.reasons.add("some items were deselected (-k/-m/--lf)")
+        items[0].config.stash[_KEY].deselected(items)
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # before syrupy decides what to delete
+def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]:
     session.config.stash[_KEY].finish(session)
+    return (yield)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    config.stash[_KEY].reporter.summary(terminalreporter)
+    config.stash[_KEY].summary(terminalreporter)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """xdist controller: merge a worker's usage of recordings."""
-    node.config.stash[_KEY].merge_worker(getattr(node, "workeroutput", {}))
+    """xdist controller: merge a worker's usage of recordings; note a worker that died."""
+    node.config.stash[_KEY].merge_worker(node, error)
 
 
 @pytest.fixture(scope="session")

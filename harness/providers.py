@@ -31,7 +31,7 @@ class ModelSpec(_Model):
     differs (deployment names, ``org/model`` ids).
     """
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]  # checked by _check_column_names
     model: Annotated[str, Field(min_length=1)] | None = None
     capabilities: list[str] = Field(default_factory=list)
 
@@ -155,4 +155,39 @@ def load_providers_file(path: Path, *, display: str | None = None) -> ProvidersF
                 f"duplicate provider id {provider.id!r}", path=shown, line=line, col=col
             )
         seen.add(provider.id)
+    _check_column_names(parsed.providers, data, shown)
     return parsed
+
+
+def _check_column_names(providers: list[Provider], data: object, shown: str) -> None:
+    """Column ids ``provider/name`` become test ids and snapshot file names: a name may not
+    hold characters a file name drops or pytest reads as syntax (``x/y``, ``a::b``), and no two
+    columns may share a snapshot file (file names drop the '/': ``a/bc`` and ``ab/c``)."""
+    owners: dict[str, str] = {}
+    for index, provider in enumerate(providers):
+        for number, spec in enumerate(provider.model_specs()):
+            column = f"{provider.id}/{spec.name}"
+            where: tuple[int | str, ...] = ("providers", index, "models", number)
+            if isinstance(provider.models[number], ModelSpec):
+                where = (*where, "name")
+            line, col = value_pos(data, where)
+            if not re.fullmatch(ID_PATTERN, spec.name):
+                raise ProviderConfigError(
+                    f"model name {spec.name!r}: use letters, digits, '.', '_' or '-', starting "
+                    "with a letter or digit; put the provider's own model id in 'model' "
+                    f"(e.g. {{name: {re.sub(r'[^A-Za-z0-9_.-]+', '-', spec.name).strip('-')}"
+                    f", model: {spec.name!r}}})",
+                    path=shown,
+                    line=line,
+                    col=col,
+                )
+            key = (provider.id + spec.name).casefold()  # case-insensitive file systems too
+            if key in owners:
+                raise ProviderConfigError(
+                    f"column {column!r} would share snapshot files with {owners[key]!r} "
+                    "(file names drop the '/'); rename one of the models",
+                    path=shown,
+                    line=line,
+                    col=col,
+                )
+            owners[key] = column

@@ -10,6 +10,7 @@ over that server (``.ci/install-llama-stack.sh`` installs it) and sets
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -74,7 +75,50 @@ def _cmd_record(args: argparse.Namespace) -> int:
             env[name] = url
             print(f"harness: {name}={url}", flush=True)
         print("harness: " + " ".join(command), flush=True)
-        return subprocess.call(command, env=env)
+        roots = [Path(env.get("HARNESS_RECORDINGS") or "recordings"), *_snapshot_dirs(Path())]
+        before = file_state(roots)
+        code = subprocess.call(command, env=env)
+        for line in describe_changes(before, file_state([*roots, *_snapshot_dirs(Path())])):
+            print(line, flush=True)
+        return code
+
+
+def _snapshot_dirs(root: Path) -> list[Path]:
+    """Every ``__snapshots__`` folder under ``root`` (hidden folders and venvs skipped)."""
+    found = []
+    for folder, dirs, _names in os.walk(root):
+        if Path(folder).name == "__snapshots__":
+            found.append(Path(folder))
+            dirs[:] = []
+            continue
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "venv")]
+    return found
+
+
+def file_state(roots: list[Path]) -> dict[str, str]:
+    """Path -> content digest of every file under ``roots`` (temp files of writes left out)."""
+    state = {}
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file() and not path.name.endswith(".tmp"):
+                state[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def describe_changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """What a record run changed: files added, updated and removed, one line each."""
+    changes = [("added", p) for p in sorted(after.keys() - before.keys())]
+    kept = sorted(before.keys() & after.keys())
+    changes += [("updated", p) for p in kept if before[p] != after[p]]
+    changes += [("removed", p) for p in sorted(before.keys() - after.keys())]
+    if not changes:
+        return ["harness: no recording or snapshot changed"]
+    counts = ", ".join(
+        f"{sum(1 for kind, _ in changes if kind == k)} {k}" for k in ("added", "updated", "removed")
+    )
+    return [f"harness: changed {len(changes)} file(s): {counts}"] + [
+        f"  {kind:<8}{path}" for kind, path in changes
+    ]
 
 
 @contextmanager

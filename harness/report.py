@@ -35,10 +35,14 @@ MARKS = {
     "xfailed": "x",  # a column's known departure (strict xfail), failing as expected
     "missing": "?",
     "error": "E",
+    "crashed": "C",  # its xdist worker died while running it
 }
 NOT_RUN = "·"
-LEGEND = f"✓ pass  ✗ fail  {SKIP} skip  x known failure  ? missing recording  E error  · not run"
-PROBLEMS = ("failed", "error", "missing")
+LEGEND = (
+    f"✓ pass  ✗ fail  {SKIP} skip  x known failure  ? missing recording  E error  "
+    "C crashed  · not run"
+)
+PROBLEMS = ("failed", "error", "missing", "crashed")
 TIMINGS = ("duration", "latency")
 FORMATS = (".json", ".md", ".html")
 _EMOJI = {
@@ -48,10 +52,11 @@ _EMOJI = {
     "xfailed": "\U0001f6a7",  # construction sign: a known departure
     "missing": "❓",
     "error": "💥",
+    "crashed": "\U0001f480",  # skull: its xdist worker died
 }
 _MD_LEGEND = (
     "✅ pass · ❌ fail · \u2796 skip · \U0001f6a7 known failure · ❓ missing recording · "
-    "💥 error · blank: not run"
+    "💥 error · \U0001f480 crashed · blank: not run"
 )
 _MAX_MD_TEXT = 4000  # a failure text longer than this is cut in markdown (PR comments are small)
 
@@ -209,7 +214,8 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> str:
     """``6 items: 3 passed, 1 failed, 1 skipped, 1 missing recording`` (zero counts left out)."""
     outcomes = [str(r.get("outcome")) for r in records]
     counts = [
-        f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped", "xfailed")
+        f"{outcomes.count(o)} {o}"
+        for o in ("passed", "failed", "error", "crashed", "skipped", "xfailed")
     ]
     missing = outcomes.count("missing")
     counts.append(f"{missing} missing recording{'s' * (missing != 1)}")

@@ -39,7 +39,7 @@ td.cell{min-width:24px;cursor:pointer;font-weight:700}.grid-wrap{justify-self:st
 .msg.reply{border-color:#1a7f37;background:#f6fff8}td.selected{box-shadow:inset 0 0 0 3px #0969da}
 #detail{padding:12px 16px;position:sticky;top:8px}th.row{text-align:left;position:sticky;left:0}
 .passed{background:#d2f4dc;color:#116329}.xfailed{background:#fff1c2;color:#7a5200}.failed{background:#ffd8d3;color:#a40e26}
-.error{background:#ead6ff;color:#5a1ea8}dt,.earlier,.finish,.role{color:#57606a}.add{color:#116329}
+.error,.crashed{background:#ead6ff;color:#5a1ea8}dt,.earlier,.finish,.role{color:#57606a}.add{color:#116329}
 .msg.tool{border-color:#8250df}.content{white-space:pre-wrap}tfoot td{white-space:normal}
 h1{font-size:18px;margin:0}.absent{color:#afb8c1}.del{color:#a40e26}.ok{color:#116329}
 """

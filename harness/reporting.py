@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,17 @@ class HarnessReporter:
         self.records: list[dict[str, Any]] = []
         self.paths = [Path(p) for p in config.getoption("harness_report") or []]
         self.refused: list[str] = []  # reports not written, shown in the summary
+        self.incomplete: str | None = None  # why the records lack items the run selected
+        # Records travel on their test reports, so the xdist controller has the record of
+        # every item any worker reported, even of a worker that died later.
+        self.collects = not hasattr(config, "workerinput")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        case = _case_of(item)
+        case = case_of(item)
         if case is None:
             return report
         self._redact(report)
@@ -57,7 +61,7 @@ class HarnessReporter:
             # the end of the run.
             steps=bool(self.paths),
         )
-        self.records.append(record)
+        report.harness_record = record  # type: ignore[attr-defined]
         if transcript is not None:
             del item.stash[TRANSCRIPT]  # pytest keeps every item (and its stash) to the end
         if transcript is not None:
@@ -80,7 +84,13 @@ class HarnessReporter:
         report.sections = [(name, self.scanner.redact(body)) for name, body in report.sections]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """In record and live modes: one line per item with latency and tokens."""
+        """Keep each item's record; in record and live modes, one line per item with latency
+        and tokens."""
+        record = getattr(report, "harness_record", None)
+        if self.collects and record is None and report.when not in ("setup", "call", "teardown"):
+            record = crashed_record(report)  # xdist's report for an item whose worker died
+        if self.collects and record is not None:
+            self.records.append(record)
         if not self.progress or report.when != "call":
             return
         info = dict(report.user_properties).get("harness")
@@ -88,14 +98,6 @@ class HarnessReporter:
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
                 reporter.write_line(f"{report.nodeid}: {info}")
-
-    def merge_wire(self, text: str) -> None:
-        """Add an xdist worker's records."""
-        self.records.extend(json.loads(text))
-
-    def to_wire(self) -> str:
-        """This worker's records, for ``config.workeroutput``."""
-        return json.dumps(self.records)
 
     def summary(self, terminalreporter: Any) -> None:
         """The matrix grid at the end of the run (and any report that was refused)."""
@@ -107,6 +109,8 @@ class HarnessReporter:
         terminalreporter.section("harness matrix")
         for line in terminal_summary(self.records, width=width):
             terminalreporter.write_line(line)
+        if self.incomplete:
+            terminalreporter.write_line(f"incomplete: {self.incomplete}", red=True)
 
     def write_reports(self) -> bool:
         """Write every ``--harness-report`` file, secrets redacted in place (never refused: one
@@ -120,10 +124,41 @@ class HarnessReporter:
         return not self.refused
 
 
-def _case_of(item: pytest.Item) -> Case | None:
+def case_of(item: pytest.Item) -> Case | None:
+    """The harness case an item runs (None for other tests)."""
     callspec = getattr(item, "callspec", None)
     case = callspec.params.get("harness_case") if callspec is not None else None
     return case if isinstance(case, Case) else None
+
+
+def crashed_record(report: pytest.TestReport) -> dict[str, Any] | None:
+    """The record of a scenario item whose xdist worker died while running it."""
+    path, _, name = report.nodeid.partition("::")
+    match = re.fullmatch(r"([^\[]+)\[txt=(([^/\]]+)/([^\]]*?))(?:-(stream|nostream))?\]", name)
+    if not path.endswith((".yaml", ".yml")) or match is None:
+        return None
+    scenario, column, provider, model, variant = match.groups()
+    return {
+        "nodeid": report.nodeid,
+        "file": path,
+        "line": 0,
+        "scenario": scenario,
+        "description": None,
+        "tags": [],
+        "column": column,
+        "provider": provider,
+        "model": model,
+        "variant": variant,
+        "outcome": "crashed",
+        "skip_reason": None,
+        "failure": str(report.longrepr),
+        "duration": 0.0,
+        "mode": "replayed",
+        "latency": None,
+        "usage": None,
+        "steps": [],
+        "snapshot_diff": None,
+    }
 
 
 def _final(report: pytest.TestReport) -> bool:

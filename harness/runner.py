@@ -17,6 +17,7 @@ from .drivers.responses import ResponsesDriver
 from .errors import (
     ConfigError,
     ExpectationError,
+    ExpectationFailed,
     HarnessError,
     MalformedReplyError,
     RecordingMissError,
@@ -48,6 +49,7 @@ class Transcript:
     steps: tuple[StepResult, ...]
     failure: str | None = None
     missing: bool = False  # failed for want of a recording
+    departure: bool = False  # failed only because an `expect` entry did not hold
     mode: str = "replayed"  # replayed | recorded | live
     latency: float | None = None  # seconds spent waiting on the provider
     usage: dict[str, int] | None = None
@@ -165,7 +167,7 @@ class Runner:
             )
 
         failure: str | None = None
-        missing = False
+        missing = departure = False
         try:
             driver = driver_for(case, client)
             for result in driver.steps(on_step=on_step):
@@ -177,6 +179,8 @@ class Runner:
                 self.check_same_as_nonstream(case, tuple(results), client=client)
         except RecordingMissError as exc:
             failure, missing = str(exc), True
+        except ExpectationFailed as exc:
+            failure, departure = str(exc), True
         except (MalformedReplyError, StreamContractError) as exc:
             failure = str(exc)
             if context.last_source:
@@ -188,6 +192,7 @@ class Runner:
             steps=tuple(results),
             failure=failure,
             missing=missing,
+            departure=departure,
             mode=context.mode(live=self.settings.record_mode is RecordMode.LIVE),
             latency=context.latency if self.settings.record_mode.reaches_network else None,
             usage=_usage(results),
@@ -208,7 +213,7 @@ class Runner:
                     reason = "the streamed reply differs from the non-streamed one: " + "; ".join(
                         changes[:5]
                     )
-                    raise ExpectationError(
+                    raise ExpectationFailed(
                         failure_message(case, streamed, reason=reason, expectation=number)
                     )
 
@@ -216,16 +221,18 @@ class Runner:
         """Raise :class:`ExpectationError` for the step's first failing expectation."""
         scenario = case.scenario
         step = scenario.steps[result.index]
-        for number, expectation in enumerate(step.expect):
-            reason = failed(expectation, result, saved=saved)
-            if reason is not None:
-                raise ExpectationError(
-                    failure_message(case, result, reason=reason, expectation=number)
-                )
+        # A provider error the step did not expect comes first: it is never a known departure,
+        # whatever the step's other expectations would say about the missing reply.
         if result.error is not None and not any(e.kind == "error" for e in step.expect):
             raise ExpectationError(
                 failure_message(case, result, reason=f"provider error: {result.error.describe()}")
             )
+        for number, expectation in enumerate(step.expect):
+            reason = failed(expectation, result, saved=saved)
+            if reason is not None:
+                raise ExpectationFailed(
+                    failure_message(case, result, reason=reason, expectation=number)
+                )
 
 
 def driver_for(case: Case, client: openai.OpenAI) -> ChatDriver | ResponsesDriver:

@@ -15,12 +15,14 @@ import pytest
 
 from .collect import SCENARIO_ATTR, ScenarioModule
 from .config import Settings, resolve_settings
-from .errors import ConfigError, LocatedError
+from .errors import ConfigError, LocatedError, ScenarioError
+from .ledger import RunLedger
 from .maintenance import remove_stale_temp_files
 from .matrix import Case, Column, cases_for, columns, select_columns
-from .paths import display_path, yaml_files
+from .narrowing import check_filter, check_scenario, precheck
+from .paths import display_path
 from .providers import load_providers_file
-from .reporting import TRANSCRIPT, HarnessReporter
+from .reporting import TRANSCRIPT, HarnessReporter, case_of
 from .runner import Runner, Transcript
 from .scenario import Scenario
 from .secrets import SecretScanner
@@ -29,6 +31,12 @@ from .store import RecordingStore
 from .usage import USAGE_FILE, UsageTracker
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class DepartureFailure(pytest.fail.Exception):  # type: ignore[misc, name-defined]
+    """A failed ``expect`` entry: the only failure a column's known departure (strict xfail,
+    ``raises=DepartureFailure``) absorbs. Misses, provider errors the step did not expect,
+    broken streams and harness errors fail the item even on such a column."""
 
 
 class HarnessSession:
@@ -50,6 +58,9 @@ class HarnessSession:
             (self.rootdir / d).resolve() for d in config.getini("harness_scenario_dirs")
         ]
         self.usage = UsageTracker(recordings_dir=self.settings.recordings_dir)
+        self.ledger = RunLedger(config, usage=self.usage, dirs=self.scenario_dirs)
+        self.problems: list[str] = []  # scenario mistakes found while parametrizing
+        self.narrowed_out: set[str] = set()  # node ids the matrix filter deselected
         # The one secret policy of the run: filled from the providers file when it is loaded.
         self.secrets = SecretScanner()
         self.reporter = HarnessReporter(
@@ -63,6 +74,7 @@ class HarnessSession:
         recordings = self.settings.recordings_dir
         self.ignored_dirs = {recordings, recordings.resolve()}
         self._check_ci()
+        self._check_filter()
 
     def _check_ci(self) -> None:
         """Recording in CI is almost always a mistake: it needs an explicit opt-in."""
@@ -74,16 +86,34 @@ class HarnessSession:
                 "pass --harness-allow-record-in-ci if this CI job is meant to record"
             )
 
+    def _check_filter(self) -> None:
+        """A matrix filter matching no column is a usage error (a typo is never a green run)."""
+        if not self.settings.models:
+            return
+        try:
+            all_columns = self.full_matrix
+        except LocatedError:
+            return  # reported when a scenario file is collected
+        try:
+            check_filter(all_columns, self.settings.models, source="--harness-models")
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
     @cached_property
-    def matrix(self) -> list[Column]:
-        """The columns of this run (providers file narrowed by ``--harness-models``)."""
+    def full_matrix(self) -> list[Column]:
+        """Every column of the providers file: the items pytest collects."""
         path = self.settings.providers_path
         loaded = load_providers_file(path, display=display_path(path, self.rootdir))
         self.secrets.allow(loaded.allowed_secrets)
         for provider in loaded.providers:  # every provider's: reports hold every column
             self.secrets.watch(provider.api_key_env)
             self.secrets.watch_url(provider.base_url_as_given(os.environ))
-        return select_columns(columns(loaded.providers), self.settings.models)
+        return columns(loaded.providers)
+
+    @cached_property
+    def matrix(self) -> list[Column]:
+        """The columns of this run (``--harness-models`` deselects the other columns' items)."""
+        return select_columns(self.full_matrix, self.settings.models)
 
     def ignore_collect(self, path: Path) -> bool | None:
         """True for the recordings folder; None: no opinion. (pytest does not ask about paths
@@ -106,16 +136,49 @@ class HarnessSession:
         if scenario is None:
             return
         try:
-            cases = cases_for(scenario, self.matrix)
+            check_scenario(scenario, self.full_matrix)
+            cases = cases_for(scenario, self.full_matrix)
         except LocatedError as exc:
-            raise pytest.Collector.CollectError(str(exc)) from None
+            if not isinstance(exc, ScenarioError):
+                raise pytest.Collector.CollectError(str(exc)) from None
+            self.problems.append(str(exc))  # a usage error once collection is done
+            cases = []
         params = [pytest.param(case, id=case.id, marks=_marks(case)) for case in cases]
-        if not params:
-            reason = f"no matrix column matches scenario {scenario.id!r}"
-            if scenario.models:
-                reason += f" (models: {', '.join(scenario.models)})"
-            params = [pytest.param(None, id="no-columns", marks=pytest.mark.skip(reason=reason))]
         metafunc.parametrize("harness_case", params)
+
+    def precheck(self) -> None:
+        """xdist controller (it collects nothing): find the scenario mistakes a worker would
+        find while collecting, so they end the run as a usage error here, not a worker crash."""
+        if not self.config.pluginmanager.has_plugin("dsession"):
+            return
+        try:
+            all_columns = self.full_matrix
+        except LocatedError:
+            return  # collection reports the providers file's problem
+        try:
+            precheck(self.config, dirs=self.scenario_dirs, all_columns=all_columns)
+        except ScenarioError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    def deselect_narrowed(self, items: list[pytest.Item]) -> None:
+        """Deselect (as ``-k`` does) the items of columns the matrix filter leaves out."""
+        if self.problems:
+            raise pytest.UsageError(self.problems[0])
+        if not self.settings.models:
+            return
+        wanted = {column.id for column in self.matrix}
+        drop = [i for i in items if (c := case_of(i)) is not None and c.column.id not in wanted]
+        dropped = {id(item) for item in drop}
+        keep = [item for item in items if id(item) not in dropped]
+        if drop:
+            items[:] = keep
+            self.narrowed_out.update(item.nodeid for item in drop)
+            self.config.hook.pytest_deselected(items=drop)
+
+    def deselected(self, items: list[pytest.Item]) -> None:
+        """Items deselected by -k/-m/--lf/--deselect make the run partial."""
+        if any(item.nodeid not in self.narrowed_out for item in items):
+            self.usage.reasons.add("some items were deselected (-k/-m/--lf)")
 
     def runner_for(
         self, runner: Runner, request: pytest.FixtureRequest
@@ -129,6 +192,8 @@ class HarnessSession:
             transcript = runner.run(case, test_id=request.node.nodeid)
             request.node.stash[TRANSCRIPT] = transcript
             if transcript.failure is not None:
+                if transcript.departure:
+                    raise DepartureFailure(transcript.failure, pytrace=False)
                 pytest.fail(transcript.failure, pytrace=False)
             self.assert_snapshot(transcript, request, scanner=runner.scanner)
             return transcript
@@ -156,23 +221,12 @@ class HarnessSession:
 
     # --- usage of recordings, for `harness recordings prune` -------------------------------
 
-    def pytest_itemcollected(self, item: pytest.Item) -> None:
-        """Count the scenario files whose items were collected (not merely visited: pytest 9
-        visits every file beside a file named on the command line)."""
-        if isinstance(item.parent, ScenarioModule):
-            self.usage.collected.add(display_path(item.path, self.rootdir))
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Remember scenario items that failed: their later steps' recordings went unused."""
-        if report.failed and ".y" in report.nodeid.split("::")[0][-5:]:
-            self.usage.failed.add(report.nodeid)
-
     def finish(self, session: pytest.Session) -> None:
-        """Ship usage to the xdist controller, or (controller / single process) write it."""
+        """Ship usage to the xdist controller, or (controller / single process) write it and
+        keep syrupy from deleting snapshots after a partial run. Runs before syrupy's own
+        ``pytest_sessionfinish``."""
         for runner in self.runners:
             self.usage.used.update(runner.store.used)
-        if session.shouldstop or session.shouldfail:
-            self.usage.reasons.add("the run stopped early (-x/--maxfail)")
         if self.settings.models:
             self.usage.reasons.add("--harness-models narrowed the matrix")
         if any("::" in str(arg) for arg in self.config.args):
@@ -180,27 +234,32 @@ class HarnessSession:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput["harness_usage"] = self.usage.to_wire()
-            workeroutput["harness_records"] = self.reporter.to_wire()
             return
+        if self.usage.collected:
+            usage = self.ledger.verdict(session)
+            # Recording paths hold no secret (a provider id, route words, a digest): reasons may.
+            reasons = tuple(self.secrets.redact(r) for r in usage.partial_reasons)
+            replace(usage, partial_reasons=reasons).write(self.rootdir / USAGE_FILE)
+            self.ledger.guard_snapshots(usage)
+            self.reporter.incomplete = self.ledger.incomplete()
         if not self._write_reports() and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.record_mode.records:  # leftovers of writers killed in earlier runs
             remove_stale_temp_files(RecordingStore(root=self.settings.recordings_dir))
-        if self.usage.collected:
-            files = {
-                display_path(p, self.rootdir) for d in self.scenario_dirs for p in yaml_files(d)
-            }
-            usage = self.usage.finish(scenario_files=files)
-            # Recording paths hold no secret (a provider id, route words, a digest): reasons may.
-            reasons = tuple(self.secrets.redact(r) for r in usage.partial_reasons)
-            replace(usage, partial_reasons=reasons).write(self.rootdir / USAGE_FILE)
 
-    def merge_worker(self, output: dict[str, Any]) -> None:
-        """xdist controller: add a finished worker's usage and records."""
+    def summary(self, terminalreporter: Any) -> None:
+        """What the run did not cover or did not change, then the matrix."""
+        for line in self.ledger.notes():
+            terminalreporter.write_line(f"harness: {line}", yellow=True)
+        self.reporter.summary(terminalreporter)
+
+    def merge_worker(self, node: Any, error: object) -> None:
+        """xdist controller: add a finished worker's usage; note a worker that died."""
+        output = getattr(node, "workeroutput", None) or {}
         if "harness_usage" in output:
             self.usage.merge_wire(output["harness_usage"])
-        if "harness_records" in output:
-            self.reporter.merge_wire(output["harness_records"])
+        if error is not None or "harness_usage" not in output:
+            self.ledger.worker_lost(str(getattr(node.gateway, "id", node)), error or "no report")
 
     def _write_reports(self) -> bool:
         # Loading the matrix fills the secret policy (on an xdist controller too); with no
@@ -215,5 +274,7 @@ def _marks(case: Case) -> list[pytest.MarkDecorator]:
     if case.skip_reason:
         marks.append(pytest.mark.skip(reason=case.skip_reason))
     if case.xfail_reason:
-        marks.append(pytest.mark.xfail(strict=True, reason=case.xfail_reason))
+        marks.append(
+            pytest.mark.xfail(strict=True, reason=case.xfail_reason, raises=DepartureFailure)
+        )
     return marks

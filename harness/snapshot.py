@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from syrupy.data import SnapshotCollection
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 
 from .runner import Transcript
+from .store import write_atomic
 from .transcript import StepResult
 
 
@@ -43,6 +45,17 @@ class TranscriptSnapshotExtension(SingleFileSnapshotExtension):
             == cls.get_snapshot_name(test_location=test_location)
             and test_location.matches_snapshot_site(snapshot_location)
         )
+
+    @classmethod
+    def write_snapshot_collection(
+        cls, *, snapshot_collection: SnapshotCollection, name_order: Any = None
+    ) -> None:
+        """Atomically (a temp file, then a rename): syrupy's own write truncates the committed
+        file first, so a write killed midway would leave it empty."""
+        data = next(iter(snapshot_collection)).data
+        if not isinstance(data, str):
+            raise TypeError(f"a transcript snapshot is text, not {type(data).__name__}")
+        write_atomic(Path(snapshot_collection.location), data)
 
 
 def snapshot_steps(transcript: Transcript) -> list[int]:

@@ -208,3 +208,27 @@ def test_allowed_secrets_load_and_must_be_key_shaped(tmp_path: Path) -> None:
     error = load_error(tmp_path, bad)
     assert (error.line, error.col) == pos_of(bad, "sk-*")
     assert error.cause.startswith("allowed_secrets[1]: 'sk-*' is not key-shaped")
+
+
+@pytest.mark.parametrize(
+    ("models", "where", "cause"),
+    [
+        ("[x/y]", "4:14", "model name 'x/y': use letters, digits"),
+        ('["a::b"]', "4:14", "model name 'a::b'"),
+        ("[{name: x/y, model: x/y}]", "4:21", "put the provider's own model id in 'model'"),
+        ("[bc]", "7:14", "column 'ab/c' would share snapshot files with 'a/bc'"),
+        ("[{name: BC}]", "7:14", "column 'ab/c' would share snapshot files with 'a/BC'"),
+    ],
+)
+def test_column_names_map_to_distinct_sensible_file_names(
+    tmp_path: Path, models: str, where: str, cause: str
+) -> None:
+    path = tmp_path / "providers.yaml"
+    path.write_text(
+        f"providers:\n  - id: a\n    base_url: http://x\n    models: {models}\n"
+        "  - id: ab\n    base_url: http://x\n    models: [c]\n"
+    )
+    with pytest.raises(ProviderConfigError) as info:
+        load_providers(path, display="providers.yaml")
+    assert str(info.value).startswith(f"providers.yaml:{where}: "), info.value
+    assert cause in str(info.value)

@@ -261,7 +261,8 @@ def test_terminal_summary_small_grid() -> None:
         "both [nostream]      ·             E",
         "both [stream]        ·             ✓",
         "pass rate          0/1 0%       2/4 50%",
-        "✓ pass  ✗ fail  \u2013 skip  x known failure  ? missing recording  E error  · not run",
+        "✓ pass  ✗ fail  \u2013 skip  x known failure  ? missing recording  E error  C crashed  "
+        "· not run",
     ]
     narrow = terminal_summary(run_records(), width=40)
     assert narrow[:2] == [
