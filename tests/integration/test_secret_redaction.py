@@ -164,20 +164,24 @@ def test_the_usage_file_redacts_its_reasons(project: Project) -> None:
 
 def test_skip_and_xfail_reasons_are_redacted(project: Project) -> None:
     """Reasons come from scenario files: the terminal, junit and reports get them redacted."""
-    project.providers(
-        "providers:\n  - id: fake\n    base_url: https://fake.test/v1\n    models: [m1]\n"
-        "  - id: other\n    base_url: https://other.test/v1\n    models: [m2]\n"
-    )
     project.scenario(
         "leak.yaml",
         f"""
         scenarios:
           - id: known
             xfail: {{"fake/*": "the fixture {KEY_CANARY} is refused"}}
-            steps: [{{user: hi}}]
+            steps: [{{user: hi, expect: [{{equals: never}}]}}]
         """,
     )
-    result = project.pytester.runpytest("-rxs", "-k", "fake", *REPORTS)
+    # A known departure covers a failed expectation only (not a missing recording): record.
+    with serve() as server:
+        project.providers(
+            f"providers:\n  - id: fake\n    base_url: {server.base_url}\n    models: [m1]\n"
+            "  - id: other\n    base_url: https://other.test/v1\n    models: [m2]\n"
+        )
+        result = project.pytester.runpytest(
+            "-rxs", "-k", "fake", "--harness-record-mode=record-missing", *REPORTS
+        )
     result.assert_outcomes(xfailed=1, deselected=1)
     output = result.stdout.str() + result.stderr.str()
     assert "the fixture [redacted: openai-key] is refused" in output, output
