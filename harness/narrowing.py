@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -86,3 +86,25 @@ def precheck(config: pytest.Config, *, dirs: list[Path], all_columns: Sequence[C
                 continue
             for scenario in scenarios:
                 check_scenario(scenario, all_columns)
+
+
+def usage_errors(
+    columns: Callable[[], Sequence[Column]],
+    *,
+    patterns: Sequence[str] = (),
+    config: pytest.Config | None = None,
+    dirs: list[Path] | None = None,
+) -> None:
+    """Raise :class:`pytest.UsageError` for a filter ``patterns`` matching no column, and
+    (given ``config``) for a scenario pytest will collect naming no column or an undeclared
+    capability. An unusable providers file is left to collection to report."""
+    try:
+        all_columns = columns()
+    except LocatedError:
+        return
+    try:
+        check_filter(all_columns, patterns, source="--harness-models")
+        if config is not None:
+            precheck(config, dirs=dirs or [], all_columns=all_columns)
+    except (ConfigError, ScenarioError) as exc:
+        raise pytest.UsageError(str(exc)) from None

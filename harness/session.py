@@ -19,7 +19,7 @@ from .errors import ConfigError, LocatedError, ScenarioError
 from .ledger import RunLedger
 from .maintenance import remove_stale_temp_files
 from .matrix import Case, Column, cases_for, columns, select_columns
-from .narrowing import check_filter, check_scenario, precheck
+from .narrowing import check_scenario, usage_errors
 from .paths import display_path
 from .providers import load_providers_file
 from .reporting import TRANSCRIPT, HarnessReporter, case_of
@@ -74,7 +74,13 @@ class HarnessSession:
         recordings = self.settings.recordings_dir
         self.ignored_dirs = {recordings, recordings.resolve()}
         self._check_ci()
-        self._check_filter()
+        if self.settings.models:  # a typo in the filter is a usage error, never a green run
+            usage_errors(lambda: self.full_matrix, patterns=self.settings.models)
+
+    def precheck(self) -> None:
+        """xdist controller: scenario mistakes end the run as a usage error, not a crash."""
+        if self.config.pluginmanager.has_plugin("dsession"):
+            usage_errors(lambda: self.full_matrix, config=self.config, dirs=self.scenario_dirs)
 
     def _check_ci(self) -> None:
         """Recording in CI is almost always a mistake: it needs an explicit opt-in."""
@@ -85,19 +91,6 @@ class HarnessSession:
                 f"record mode {self.settings.record_mode.value!r} refused because CI is set; "
                 "pass --harness-allow-record-in-ci if this CI job is meant to record"
             )
-
-    def _check_filter(self) -> None:
-        """A matrix filter matching no column is a usage error (a typo is never a green run)."""
-        if not self.settings.models:
-            return
-        try:
-            all_columns = self.full_matrix
-        except LocatedError:
-            return  # reported when a scenario file is collected
-        try:
-            check_filter(all_columns, self.settings.models, source="--harness-models")
-        except ConfigError as exc:
-            raise pytest.UsageError(str(exc)) from None
 
     @cached_property
     def full_matrix(self) -> list[Column]:
@@ -145,20 +138,6 @@ class HarnessSession:
             cases = []
         params = [pytest.param(case, id=case.id, marks=_marks(case)) for case in cases]
         metafunc.parametrize("harness_case", params)
-
-    def precheck(self) -> None:
-        """xdist controller (it collects nothing): find the scenario mistakes a worker would
-        find while collecting, so they end the run as a usage error here, not a worker crash."""
-        if not self.config.pluginmanager.has_plugin("dsession"):
-            return
-        try:
-            all_columns = self.full_matrix
-        except LocatedError:
-            return  # collection reports the providers file's problem
-        try:
-            precheck(self.config, dirs=self.scenario_dirs, all_columns=all_columns)
-        except ScenarioError as exc:
-            raise pytest.UsageError(str(exc)) from None
 
     def deselect_narrowed(self, items: list[pytest.Item]) -> None:
         """Deselect (as ``-k`` does) the items of columns the matrix filter leaves out."""
