@@ -188,8 +188,14 @@ def load_report(path: str | os.PathLike[str]) -> list[Record]:
     return sorted_records(records)
 
 
-def write_report(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> Path:
-    """Write ``records`` atomically in the format of the extension: .json, .md or .html."""
+def write_report(
+    path: str | os.PathLike[str],
+    records: Iterable[Mapping[str, Any]],
+    *,
+    incomplete: str | None = None,
+) -> Path:
+    """Write ``records`` atomically in the format of the extension: .json, .md or .html;
+    ``incomplete`` says why the records lack items the run selected (a crashed worker)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -200,8 +206,22 @@ def write_report(path: str | os.PathLike[str], records: Iterable[Mapping[str, An
     from .report_html import render_html  # report_html builds on this module
 
     render = {".json": render_json, ".md": render_markdown, ".html": render_html}[suffix]
-    write_atomic(path, render(sorted_records(records)))
+    text = render(sorted_records(records))
+    if incomplete:
+        text = _note_incomplete(suffix, text, incomplete)
+    write_atomic(path, text)
     return path
+
+
+def _note_incomplete(suffix: str, text: str, why: str) -> str:
+    if suffix == ".json":
+        document = json.loads(text)
+        document["incomplete"] = why
+        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if suffix == ".md":
+        head, _, rest = text.partition("\n\n")
+        return f"{head}\n\n**incomplete:** {_md(why)}\n\n{rest}"
+    return text.replace("</header>", f"<p><b>incomplete:</b> {html.escape(why)}</p></header>", 1)
 
 
 def render_json(records: Iterable[Mapping[str, Any]]) -> str:

@@ -118,7 +118,7 @@ class HarnessReporter:
         records = self.scanner.redact_document(self.records) if self.paths else []
         for path in self.paths:
             try:
-                write_report(path, records)
+                write_report(path, records, incomplete=self.incomplete)
             except HarnessError as exc:
                 self.refused.append(f"report not written: {exc}")
         return not self.refused

@@ -52,7 +52,9 @@ def test_a_killed_worker_leaves_no_item_out_of_the_report(project: Project) -> N
             "incomplete: xdist worker gw* crashed*",
         ]
     )
-    records = json.loads((project.path / "report.json").read_text())["records"]
+    document = json.loads((project.path / "report.json").read_text())
+    assert document["incomplete"].startswith("xdist worker gw"), document["incomplete"]
+    records = document["records"]
     assert len(records) == ITEMS
     assert [r["outcome"] for r in records if r["scenario"] == "victim"] == ["crashed"]
     usage = json.loads((project.path / ".harness" / "usage.json").read_text())

@@ -349,3 +349,17 @@ def test_report_merge_errors(tmp_path: Path) -> None:
         args.handler(args)
     with pytest.raises(SystemExit):
         parser().parse_args(["report", "merge", str(good)])  # -o is required
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("r.json", '"incomplete": "xdist worker gw1 crashed"'),
+        ("r.md", "**incomplete:** xdist worker gw1 crashed"),
+        ("r.html", "<b>incomplete:</b> xdist worker gw1 crashed</p></header>"),
+    ],
+)
+def test_a_report_says_when_it_is_incomplete(tmp_path: Path, name: str, shown: str) -> None:
+    path = write_report(tmp_path / name, run_records(), incomplete="xdist worker gw1 crashed")
+    assert shown in path.read_text()
+    assert "incomplete" not in write_report(tmp_path / f"full-{name}", run_records()).read_text()
