@@ -52,7 +52,7 @@ from openai.types.chat.chat_completion_chunk import (
 )
 from openai.types.chat.chat_completion_token_logprob import ChatCompletionTokenLogprob
 
-from harness.errors import StreamContractError
+from harness.errors import SHAPE_ERRORS, StreamContractError, malformed
 
 __all__ = ["ChatAssembler", "assemble_chat"]
 
@@ -154,8 +154,16 @@ class ChatAssembler:
         """Fold one chunk in.
 
         Raises :class:`~harness.errors.StreamContractError` right away, with this chunk's index,
-        when checking is on and the chunk breaks the stream contract.
+        when checking is on and the chunk breaks the stream contract, and
+        :class:`~harness.errors.MalformedReplyError` when it is not shaped like a chunk (the
+        SDK builds chunks without validation, so ``choices`` may be a string).
         """
+        try:
+            self._feed(chunk)
+        except SHAPE_ERRORS as exc:
+            raise malformed(f"chunk {self._count - 1}", exc) from None
+
+    def _feed(self, chunk: ChatCompletionChunk) -> None:
         i = self._count
         self._count = i + 1
         check = self._check
@@ -248,6 +256,9 @@ class ChatAssembler:
     def result(self) -> ChatCompletion:
         """End of stream: run the end-of-stream checks and return the assembled reply.
 
+        Chunks whose parts do not fit together (a choice index that is a number in one chunk
+        and a string in the next) raise :class:`~harness.errors.MalformedReplyError`.
+
         The checks (when checking is on) fail on an empty stream (chunk index 0), on a stream
         without any choice, and on a choice without a ``finish_reason`` (both at the index one
         past the last chunk). The reply is a plain ``ChatCompletion`` with choices sorted by
@@ -255,6 +266,12 @@ class ChatAssembler:
         odd providers, e.g. a missing ``finish_reason``), it is built without validation, the
         way the SDK builds replies.
         """
+        try:
+            return self._result()
+        except SHAPE_ERRORS as exc:
+            raise malformed(f"the stream of {self._count} chunks", exc) from None
+
+    def _result(self) -> ChatCompletion:
         count = self._count
         states = self._choices
         if self._check:

@@ -15,7 +15,7 @@ from typing import Any
 
 from openai.types.responses import Response
 
-from .errors import HarnessError, StreamContractError
+from .errors import SHAPE_ERRORS, HarnessError, StreamContractError, malformed
 from .transcript import response_text
 
 TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
@@ -48,8 +48,17 @@ class ResponsesAssembler:
             raise StreamContractError(cause, chunk_index=self.index)
 
     def feed(self, event: Any) -> None:
-        """Take one event; contract problems raise :class:`StreamContractError` at once."""
+        """Take one event; contract problems raise :class:`StreamContractError` at once, an
+        event of the wrong shape :class:`~harness.errors.MalformedReplyError`."""
+        try:
+            self._feed(event)
+        except SHAPE_ERRORS as exc:
+            raise malformed(f"event {self.index}", exc) from None
+
+    def _feed(self, event: Any) -> None:
         kind = getattr(event, "type", None)
+        if not isinstance(kind, str):
+            raise TypeError(f"an event without a type: {str(event)[:60]!r}")
         if kind == "error":
             raise StreamErrorEvent(
                 code=getattr(event, "code", None),
@@ -80,11 +89,19 @@ class ResponsesAssembler:
 
     def result(self) -> Response:
         """The final response, after the end-of-stream checks."""
+        try:
+            return self._result()
+        except SHAPE_ERRORS as exc:
+            raise malformed(f"the final response (after {self.index} events)", exc) from None
+
+    def _result(self) -> Response:
         if self.index == 0:
             self._fail("empty stream")
         if self.final is None:
             self._fail("stream ended without response.completed, .failed or .incomplete")
             return Response.model_construct(output=[], status="incomplete")
+        if not isinstance(self.final, Response):
+            raise TypeError(f"the {self.terminal_type} event carries no Response object")
         if self.open_items:
             self._fail(f"output items added but never done: {sorted(self.open_items)}")
         joined = "".join("".join(parts) for parts in self.texts.values())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -18,7 +17,7 @@ from .record_cli import add_record_command
 from .recording import Recording
 from .report_cli import add_report_commands
 from .secrets import SecretScanner
-from .store import RecordingStore, read_bounded
+from .store import RecordingStore, read_json
 from .usage import USAGE_FILE, Usage
 
 _PROVIDER_IN_TEST_ID = re.compile(r"txt=([A-Za-z0-9][A-Za-z0-9_.\-]*)/")
@@ -40,8 +39,8 @@ def import_recordings(
     parsed: list[tuple[Path, Recording, str]] = []
     for source in sources:
         try:
-            data = json.loads(read_bounded(source))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            data = read_json(source)
+        except OSError as exc:
             raise RecordingCorruptError(f"{source}: not a JSON recording ({exc})") from None
         recording = Recording.from_dict(data, source=str(source))
         owner = provider or _provider_from(recording.test_id)

@@ -56,7 +56,23 @@ class StreamContractError(HarnessError):
 
 
 class MalformedReplyError(HarnessError):
-    """A provider (or a recording) answered with something that is not a well-formed reply."""
+    """A provider (or a recording) answered with something that is not a well-formed reply.
+
+    Raised by every driver and assembler; the runner adds the recording that answered.
+    """
+
+
+# What reading a reply of the wrong shape raises: a list where an object belongs, a string
+# where a list belongs, a null index, an infinite number where an int belongs.
+SHAPE_ERRORS = (AttributeError, TypeError, ValueError, KeyError, IndexError, OverflowError)
+
+
+def malformed(where: str, exc: BaseException) -> MalformedReplyError:
+    """The error for a reply whose reading failed with ``exc`` (a wrong shape) at ``where``."""
+    return MalformedReplyError(
+        f"malformed reply: {where} is not shaped as the API says ({type(exc).__name__}: "
+        f"{str(exc)[:200]}): a broken recording or a misbehaving provider"
+    )
 
 
 class ExpectationError(HarnessError):

@@ -13,7 +13,7 @@ from .assemble import assemble_chat
 from .errors import HarnessError, RecordingCorruptError
 from .recording import Recording
 from .secrets import SecretScanner
-from .store import RecordingStore, read_bounded, stale_temp_files
+from .store import RecordingStore, read_json, stale_temp_files
 from .transcript import Exchange
 from .usage import Usage
 
@@ -96,8 +96,8 @@ def find(store: RecordingStore, ref: str) -> list[Path]:
 
 def _test_id(path: Path) -> str:
     try:
-        return str(json.loads(read_bounded(path)).get("test_id", ""))
-    except (OSError, ValueError, AttributeError, RecordingCorruptError):
+        return str(read_json(path).get("test_id", ""))
+    except (OSError, AttributeError, RecordingCorruptError):
         return ""
 
 

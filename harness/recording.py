@@ -212,6 +212,9 @@ class Recording:
             if not isinstance(streaming, bool):
                 raise TypeError("response.is_streaming must be true or false")
             _check_body(body, streaming)
+            status = int(response.get("status_code", 200))
+            if not 100 <= status <= 599:
+                raise ValueError(f"response.status_code {status} is not an HTTP status (100-599)")
             return cls(
                 test_id=str(data.get("test_id", "")),
                 method=str(request["method"]).upper(),
@@ -220,14 +223,14 @@ class Recording:
                 request_body=request.get("body"),
                 response_body=body,
                 is_streaming=streaming,
-                status_code=int(response.get("status_code", 200)),
+                status_code=status,
                 truncated=bool(response.get("truncated", False)),
                 occurrence=int(request.get("occurrence", 1)),
                 scope=str(request.get("scope", "")),
                 request_headers=dict(request.get("headers") or {}),
                 id_normalization_mapping=dict(data.get("id_normalization_mapping") or {}),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise RecordingCorruptError(
                 f"{source}: not a valid recording ({type(exc).__name__}: {exc}); "
                 "run `harness recordings verify`"

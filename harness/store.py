@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import RecordingCorruptError
 from .jsondiff import diff_paths
@@ -20,6 +22,11 @@ from .recording import Recording, RequestKey
 from .secrets import SecretScanner
 
 MAX_RECORDING_BYTES = 64 * 1024 * 1024  # refuse, rather than load, anything bigger
+# Deepest JSON nesting a recording may hold. Real replies nest ~10 deep (tool schemas ~30);
+# everything that walks a recording afterwards (keys, diffs, secret scans) may then recurse.
+MAX_JSON_DEPTH = 100
+# A \uD800-\uDFFF escape: the only way a lone surrogate gets into text decoded from UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class RecordingStore:
@@ -58,19 +65,9 @@ class RecordingStore:
     def read(self, path: Path) -> Recording | None:
         """Read one file (None if absent); a broken file raises :class:`RecordingCorruptError`."""
         try:
-            text = read_bounded(path)
+            data = read_json(path)
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RecordingCorruptError(
-                f"{path}: cannot read recording ({exc}); run `harness recordings verify`"
-            ) from None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise RecordingCorruptError(
-                f"{path}: corrupt or truncated recording ({exc}); run `harness recordings verify`"
-            ) from None
         return Recording.from_dict(data, source=str(path))
 
     def save(self, recording: Recording, *, provider: str) -> Path:
@@ -151,6 +148,64 @@ def read_bounded(path: Path, limit: int | None = None) -> str:
             "(run `harness recordings verify`)"
         )
     return data.decode("utf-8")
+
+
+def read_json(path: Path) -> Any:
+    """A recording file's JSON, bounded in size (:func:`read_bounded`) and in nesting depth.
+
+    ``FileNotFoundError`` passes through; anything else wrong raises
+    :class:`RecordingCorruptError` naming the file.
+    """
+    try:
+        text = read_bounded(path)
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordingCorruptError(
+            f"{path}: cannot read recording ({exc}); run `harness recordings verify`"
+        ) from None
+    return parse_json(text, source=str(path))
+
+
+def parse_json(text: str, *, source: str) -> Any:
+    """``json.loads(text)``, refused when nested over :data:`MAX_JSON_DEPTH` or holding a lone
+    surrogate (which no UTF-8 file or HTTP body can carry, so replay could not send it)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        cause = "nested too deep to parse" if isinstance(exc, RecursionError) else str(exc)
+        raise RecordingCorruptError(
+            f"{source}: corrupt or truncated recording ({cause}); run `harness recordings verify`"
+        ) from None
+    # Cheap first: a text with fewer brackets than the limit cannot nest deeper than it.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(data, MAX_JSON_DEPTH):
+        raise RecordingCorruptError(
+            f"{source}: recording nests deeper than {MAX_JSON_DEPTH} levels; refusing to load it "
+            "(run `harness recordings verify`)"
+        )
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise RecordingCorruptError(
+                f"{source}: recording holds a lone surrogate ({bad!r}) that UTF-8 cannot carry; "
+                "run `harness recordings verify`"
+            ) from None
+    return data
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers more than ``limit`` deep (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
 
 
 def stale_temp_files(root: Path) -> list[Path]:

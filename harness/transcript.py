@@ -8,6 +8,8 @@ from typing import Any
 
 from openai.types.chat import ChatCompletion
 
+from .errors import SHAPE_ERRORS, malformed
+
 
 @dataclass(frozen=True)
 class ProviderError:
@@ -95,6 +97,29 @@ class Exchange:
             return reply.choices[0].finish_reason if reply.choices else None
         status = getattr(reply, "status", None)
         return str(status) if status is not None else None
+
+
+def readable(exchange: Exchange) -> Exchange:
+    """``exchange``, once every part of its reply that expectations read was read once.
+
+    The SDK builds replies without validating them, so a reply of the wrong shape (a message
+    that is a list, ``tool_calls: 1.5``, content that is an object) would otherwise fail later
+    with a raw ``TypeError``; here it is a :class:`~harness.errors.MalformedReplyError`.
+    """
+    try:
+        text = exchange.text
+        if not isinstance(text, str):
+            raise TypeError(f"the reply text is {type(text).__name__}, not a string")
+        for call in exchange.tool_calls:
+            for name in ("id", "name", "arguments"):
+                value = getattr(call, name)
+                if not isinstance(value, str):
+                    raise TypeError(f"tool call {name} is {type(value).__name__}, not a string")
+        exchange.finish_reason  # noqa: B018 - read for its failure
+        exchange.called_any_tool  # noqa: B018
+    except SHAPE_ERRORS as exc:
+        raise malformed("the reply", exc) from None
+    return exchange
 
 
 def response_text(response: Any) -> str:

@@ -15,13 +15,15 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from ..assemble import ChatAssembler
 from ..errors import (
+    SHAPE_ERRORS,
     ExpectationError,
     MalformedReplyError,
     StreamContractError,
+    malformed,
 )
 from ..matrix import Case
 from ..scenario import Step
-from ..transcript import Exchange, StepResult
+from ..transcript import Exchange, StepResult, readable
 from .common import PROVIDER_ERRORS, image_data_url, provider_error
 from .tools import tool_result_content
 
@@ -114,7 +116,9 @@ class ChatDriver:
             ) from None
         except PROVIDER_ERRORS as exc:
             return Exchange(sent=sent, streamed=stream, error=provider_error(exc))
-        return Exchange(sent=sent, streamed=stream, reply=reply)
+        except SHAPE_ERRORS as exc:  # the SDK reading a reply of the wrong shape
+            raise malformed("the reply", exc) from None
+        return readable(Exchange(sent=sent, streamed=stream, reply=reply))
 
     def _content(self, user: str | list[dict[str, Any]], index: int) -> Any:
         if isinstance(user, str):

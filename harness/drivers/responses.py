@@ -14,11 +14,11 @@ from typing import Any
 import openai
 
 from ..assemble_responses import ResponsesAssembler, StreamErrorEvent
-from ..errors import ExpectationError
+from ..errors import SHAPE_ERRORS, ExpectationError, MalformedReplyError, malformed
 from ..matrix import Case
 from ..refs import resolve
 from ..scenario import Step
-from ..transcript import Exchange, ProviderError, StepResult
+from ..transcript import Exchange, ProviderError, StepResult, readable
 from .common import PROVIDER_ERRORS, image_data_url, provider_error
 from .conversations import run_operation
 from .tools import tool_result_content
@@ -40,9 +40,17 @@ class ResponsesDriver:
         seed = self.scenario.conversation
         if seed is not None:
             args = {} if seed == "new" else seed.model_dump(exclude_none=True)
-            created = run_operation(self.client, "conversations.create", args, conversation=None)
+            try:
+                created = run_operation(
+                    self.client, "conversations.create", args, conversation=None
+                )
+                conversation_id = created["id"]
+                if not isinstance(conversation_id, str):
+                    raise TypeError(f"its id is {type(conversation_id).__name__}, not a string")
+            except SHAPE_ERRORS as exc:
+                raise malformed("the conversations.create reply", exc) from None
             self.saved["conversation"] = created
-            self.conversation = created.get("id")
+            self.conversation = conversation_id
         for index, step in enumerate(self.scenario.steps):
             if on_step is not None:
                 on_step(index)
@@ -63,9 +71,11 @@ class ResponsesDriver:
         return result
 
     def _operate(self, name: str, args: dict[str, Any]) -> Exchange:
-        payload = run_operation(
-            self.client, name, resolve(args, self.saved), conversation=self.conversation
-        )
+        resolved = resolve(args, self.saved)
+        try:
+            payload = run_operation(self.client, name, resolved, conversation=self.conversation)
+        except SHAPE_ERRORS as exc:  # a 200 reply that is not JSON
+            raise malformed(f"the {name} reply", exc) from None
         return Exchange(sent=(), streamed=None, payload=payload)
 
     def _respond(self, index: int, step: Step) -> tuple[Exchange, ...]:
@@ -113,20 +123,26 @@ class ResponsesDriver:
         extra.update(resolve(step.params, self.saved))
         if extra:
             kwargs["extra_body"] = extra
-        result = self.client.responses.create(**kwargs)
-        if not stream and not hasattr(result, "output"):
-            raise ExpectationError(
-                "the provider did not answer with a Response object (a server that streams "
-                "when `stream` is absent? set `stream: false` on the step)"
-            )
-        if stream:
-            assembler = ResponsesAssembler(check=self.scenario.stream_checks)
-            for event in result:
-                assembler.feed(event)
-            result = assembler.result()
-        if getattr(result, "id", None):
-            self.last_response = result.id
-        return Exchange(sent=(), streamed=stream, reply=result)
+        try:
+            result = self.client.responses.create(**kwargs)
+            if not stream and not hasattr(result, "output"):
+                raise MalformedReplyError(
+                    f"malformed reply: not a Response object: {str(result)[:80]!r} (a server "
+                    "that streams when `stream` is absent? set `stream: false` on the step)"
+                )
+            if stream:
+                assembler = ResponsesAssembler(check=self.scenario.stream_checks)
+                for event in result:
+                    assembler.feed(event)
+                result = assembler.result()
+        except SHAPE_ERRORS as exc:  # a non-JSON body, a list where an object belongs, ...
+            raise malformed("the reply", exc) from None
+        response_id = getattr(result, "id", None)
+        if response_id:
+            if not isinstance(response_id, str):
+                raise malformed("the reply", TypeError("its id is not a string"))
+            self.last_response = response_id
+        return readable(Exchange(sent=(), streamed=stream, reply=result))
 
     def _call(
         self, action: Callable[[], Exchange], *, sent: tuple[dict[str, Any], ...]
