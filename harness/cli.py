@@ -19,6 +19,7 @@ from .report_cli import add_report_commands
 from .secrets import SecretScanner
 from .store import RecordingStore, read_json
 from .usage import USAGE_FILE, Usage
+from .validation import ID_PATTERN
 
 _PROVIDER_IN_TEST_ID = re.compile(r"txt=([A-Za-z0-9][A-Za-z0-9_.\-]*)/")
 
@@ -27,12 +28,16 @@ def import_recordings(
     paths: Sequence[Path], *, store: RecordingStore, provider: str | None
 ) -> list[tuple[Path, Path]]:
     """Copy seed-format recordings into ``store`` under harness naming; returns (source, dest)."""
+    if provider is not None:
+        _check_provider_id(provider, source="--provider")
     sources: list[Path] = []
     for path in paths:
         if path.is_dir():
             sources.extend(sorted(path.rglob("*.json")))
         elif path.is_file():
             sources.append(path)
+        elif path.exists():  # a FIFO, a socket, a device: never read (it could block forever)
+            raise HarnessError(f"{path}: not a regular file or folder")
         else:
             raise HarnessError(f"{path}: no such file or folder")
     # Read and check everything first: a bad file aborts the import before anything is written.
@@ -49,8 +54,18 @@ def import_recordings(
                 f"{source}: cannot tell the provider (no 'txt=<provider>/<model>' in test_id); "
                 "pass --provider ID"
             )
+        _check_provider_id(owner, source=str(source))
         parsed.append((source, recording, owner))
     return [(source, store.save(rec, provider=owner)) for source, rec, owner in parsed]
+
+
+def _check_provider_id(provider: str, *, source: str) -> None:
+    # The id names a folder under recordings/: `../x` would write outside it.
+    if not re.fullmatch(ID_PATTERN, provider):
+        raise HarnessError(
+            f"{source}: provider id {provider!r} is not an id (letters, digits, '_', '.', '-', "
+            "starting with a letter or digit)"
+        )
 
 
 def _provider_from(test_id: str) -> str | None:
@@ -87,6 +102,9 @@ def _scanner(args: argparse.Namespace) -> SecretScanner:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     store = _store(args)
+    if not store.root.is_dir():  # "checked 0 recordings: 0 problems" would be a false green
+        what = "not a folder" if store.root.exists() else "no such recordings folder"
+        raise HarnessError(f"{store.root}: {what}")
     for path in maintenance.remove_stale_temp_files(store):
         print(f"{path}: removed the temp file of an interrupted write")
     checked, problems = maintenance.verify(store, scanner=_scanner(args))

@@ -10,7 +10,7 @@ from pathlib import Path
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .assemble import assemble_chat
-from .errors import HarnessError, RecordingCorruptError
+from .errors import SHAPE_ERRORS, HarnessError, RecordingCorruptError
 from .recording import Recording
 from .secrets import SecretScanner
 from .store import RecordingStore, read_json, stale_temp_files
@@ -102,18 +102,41 @@ def _test_id(path: Path) -> str:
 
 
 def show(recording: Recording, *, path: Path) -> Iterator[str]:
-    """A readable transcript of one recording."""
+    """A readable transcript of one recording.
+
+    A request or reply the transcript cannot be made of (one the SDK's models refuse, say
+    ``finish_reason: "exploded"``, though it replays) is shown as its raw JSON instead.
+    """
     yield f"# {path}"
     yield f"test: {recording.test_id}"
     yield f"{recording.method} {recording.url}"
-    body = recording.request_body if isinstance(recording.request_body, dict) else {}
+    try:
+        sent = list(_sent(recording.request_body))
+    except SHAPE_ERRORS:
+        sent = [f"  body: {_raw(recording.request_body)}"]
+    yield from sent
+    status = f"HTTP {recording.status_code}" + (" (truncated)" if recording.truncated else "")
+    yield f"-> {status}, {'streamed' if recording.is_streaming else 'not streamed'}"
+    try:
+        reply = _reply(recording)
+    except (*SHAPE_ERRORS, HarnessError):  # pydantic's ValidationError is a ValueError
+        items = recording.response_body
+        data = [i["__data__"] for i in items] if recording.is_streaming else items["__data__"]
+        reply = f"(not readable as a reply; raw) {_raw(data)}"
+    yield f"  {reply}"
+
+
+def _sent(body: object) -> Iterator[str]:
+    if not isinstance(body, dict):
+        return
     for message in body.get("messages", []):
         yield f"  {message.get('role', '?')}: {_text(message.get('content'))}"
     if "input" in body:
         yield f"  input: {_text(body['input'])}"
-    status = f"HTTP {recording.status_code}" + (" (truncated)" if recording.truncated else "")
-    yield f"-> {status}, {'streamed' if recording.is_streaming else 'not streamed'}"
-    yield f"  {_reply(recording)}"
+
+
+def _raw(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False)[:400]
 
 
 def _reply(recording: Recording) -> str:
@@ -130,7 +153,7 @@ def _reply(recording: Recording) -> str:
     data = recording.response_body.get("__data__")
     if isinstance(data, dict) and data.get("object") == "chat.completion":
         return _describe(ChatCompletion.model_validate(data))
-    return json.dumps(data, ensure_ascii=False)[:400]
+    return _raw(data)
 
 
 def _describe(reply: ChatCompletion) -> str:

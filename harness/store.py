@@ -26,6 +26,8 @@ MAX_RECORDING_BYTES = 64 * 1024 * 1024  # refuse, rather than load, anything big
 # everything that walks a recording afterwards (keys, diffs, secret scans) may then recurse.
 MAX_JSON_DEPTH = 100
 # A \uD800-\uDFFF escape: the only way a lone surrogate gets into text decoded from UTF-8.
+# What write_atomic's mkstemp names a temp file: prefix, pid, 8 random [a-z0-9_], suffix.
+_TEMP_NAME = re.compile(r"^\.[^/]+\.json\.(?P<pid>[0-9]{1,10})\.[a-z0-9_]{8}\.tmp$")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -170,19 +172,21 @@ def read_json(path: Path) -> Any:
 def parse_json(text: str, *, source: str) -> Any:
     """``json.loads(text)``, refused when nested over :data:`MAX_JSON_DEPTH` or holding a lone
     surrogate (which no UTF-8 file or HTTP body can carry, so replay could not send it)."""
+    too_deep = RecordingCorruptError(
+        f"{source}: recording nests deeper than {MAX_JSON_DEPTH} levels; refusing to load it "
+        "(run `harness recordings verify`)"
+    )
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        cause = "nested too deep to parse" if isinstance(exc, RecursionError) else str(exc)
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as exc:
         raise RecordingCorruptError(
-            f"{source}: corrupt or truncated recording ({cause}); run `harness recordings verify`"
+            f"{source}: corrupt or truncated recording ({exc}); run `harness recordings verify`"
         ) from None
     # Cheap first: a text with fewer brackets than the limit cannot nest deeper than it.
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(data, MAX_JSON_DEPTH):
-        raise RecordingCorruptError(
-            f"{source}: recording nests deeper than {MAX_JSON_DEPTH} levels; refusing to load it "
-            "(run `harness recordings verify`)"
-        )
+        raise too_deep
     if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -209,11 +213,15 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 
 def stale_temp_files(root: Path) -> list[Path]:
-    """Temp files of writes whose process is gone (killed between write and rename)."""
+    """Temp files of writes whose process is gone (killed between write and rename).
+
+    Only names :func:`write_atomic` gives (``.<file>.json.<pid>.<8 random>.tmp``): a user's own
+    ``.notes.tmp`` in the folder is not ours to delete.
+    """
     stale = []
     for path in sorted(root.glob("*/.*.tmp")):
-        pid = path.name.split(".")[-3] if path.name.count(".") >= 4 else ""
-        if not (pid.isdigit() and _alive(int(pid))):
+        match = _TEMP_NAME.match(path.name)
+        if match and not _alive(int(match["pid"])):
             stale.append(path)
     return stale
 
