@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -12,10 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._http import httpx
-from .errors import ConfigError, RecordingMissError
+from .errors import ConfigError, MalformedReplyError, RecordingMissError
 from .normalize import normalize_body
 from .paths import display_path
-from .recording import Recording, RequestKey, canonical_query, wrap
+from .recording import Recording, RequestKey, canonical_query, wire_json, wrap
 from .store import MAX_RECORDING_BYTES, RecordingStore
 
 
@@ -69,6 +70,7 @@ class _KeyedTransport(httpx.BaseTransport):
 
     def key_for(self, request: httpx.Request) -> RequestKey:
         """The lookup key of ``request``; the endpoint is its path relative to the base URL."""
+        self.context.last_source = None  # no recording answered this request yet
         path = request.url.path
         if self.base_path and path.startswith(self.base_path):
             path = path[len(self.base_path) :]
@@ -192,16 +194,20 @@ class RecordingTransport(_KeyedTransport):
         try:
             response = self.inner.handle_request(request)
         except httpx.TransportError as exc:
-            raise ConfigError(
+            raise _same_kind(
+                exc,
                 f"cannot reach provider {self.provider!r} at {request.url} while recording "
-                f"({type(exc).__name__}: {exc}); nothing was written"
-            ) from None
+                f"({type(exc).__name__}: {exc}); nothing was written",
+                request=request,
+            ) from exc
         streaming = response.headers.get("content-type", "").startswith("text/event-stream")
-        content, truncated = self._read(response, streaming=streaming, url=str(request.url))
+        content, truncated = self._read(response, streaming=streaming, request=request)
         self.context.latency += time.perf_counter() - started
         body = normalize_body(
             _response_body(content, streaming=streaming, complete=not truncated), digest=key.digest
         )
+        if b"\\u" in content:  # only an escape can put a lone surrogate in decoded text
+            _check_utf8(body)
         recording = Recording(
             test_id=self.context.test_id,
             method=key.method,
@@ -227,8 +233,11 @@ class RecordingTransport(_KeyedTransport):
             else url
         )
 
-    def _read(self, response: httpx.Response, *, streaming: bool, url: str) -> tuple[bytes, bool]:
+    def _read(
+        self, response: httpx.Response, *, streaming: bool, request: httpx.Request
+    ) -> tuple[bytes, bool]:
         """The whole body, capped; a stream that breaks off midway is kept as truncated."""
+        url = str(request.url)
         pieces: list[bytes] = []
         size = 0
         try:
@@ -242,10 +251,12 @@ class RecordingTransport(_KeyedTransport):
                 pieces.append(piece)
         except httpx.TransportError as exc:
             if not (streaming and pieces):
-                raise ConfigError(
+                raise _same_kind(
+                    exc,
                     f"connection to provider {self.provider!r} failed while reading {url} "
-                    f"({type(exc).__name__}: {exc}); nothing was written"
-                ) from None
+                    f"({type(exc).__name__}: {exc}); nothing was written",
+                    request=request,
+                ) from exc
             return b"".join(pieces), True
         finally:
             response.close()
@@ -273,6 +284,28 @@ class LiveTransport(httpx.BaseTransport):
         self.inner.close()
 
 
+def _check_utf8(body: Any) -> None:
+    try:
+        wire_json(body).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise MalformedReplyError(
+            f"malformed reply: it holds a lone surrogate ({bad!r}) that no UTF-8 text can "
+            "carry; nothing was written"
+        ) from None
+
+
+def _same_kind(
+    exc: httpx.TransportError, message: str, *, request: httpx.Request
+) -> httpx.TransportError:
+    """``exc``'s own class with ``message``: the SDK takes it for its connection error and
+    applies its retry policy (a ``HarnessError`` would end the test at the first reset)."""
+    try:
+        return type(exc)(message, request=request)
+    except TypeError:  # a subclass with another signature
+        return exc
+
+
 def shown(path: Path) -> str:
     """``path`` relative to the working directory when inside it: shorter in messages."""
     return display_path(path, Path.cwd())
@@ -288,6 +321,9 @@ def _response_body(content: bytes, *, streaming: bool, complete: bool = True) ->
         return {"__type__": "text", "__data__": text}
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def parse_sse(text: str, *, complete: bool = True) -> list[Any]:
     """The JSON payloads of a server-sent-event stream, in order (``[DONE]`` dropped).
 
@@ -296,8 +332,12 @@ def parse_sse(text: str, *, complete: bool = True) -> list[Any]:
     """
     events: list[Any] = []
     data: list[str] = []
-    tail = [""] if complete else []
-    for line in [*text.splitlines(), *tail]:
+    # The SSE line ends only (str.splitlines() also splits on U+2028, U+2029, U+0085, which
+    # JSON leaves unescaped). The last piece has no line end: in a broken-off stream it is
+    # half a line; in a complete one, the blank line closing the last event.
+    lines = _LINE_END.split(text)
+    lines[-1:] = [lines[-1], ""] if complete else []
+    for line in lines:
         if not line:
             if data:
                 payload = "\n".join(data)

@@ -13,6 +13,9 @@ Fault injection (all off by default):
 * ``chunk_delay`` slows streams down (seconds between events).
 * ``volatile`` gives every reply a fresh completion id, timestamp and system fingerprint, like
   a real provider does.
+* ``resets`` answers that many next requests by resetting the connection (TCP RST), as a
+  flaky network or load balancer does.
+* ``raw_unicode`` writes JSON without ``\\u`` escapes (U+2028 goes out as its UTF-8 bytes).
 * ``extra_headers`` are sent with every reply; ``echo_authorization`` appends the request's
   ``Authorization`` header value to the reply text (a provider that leaks the key back).
 """
@@ -23,6 +26,7 @@ import contextlib
 import importlib
 import json
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -79,6 +83,8 @@ class FakeOpenAI:
         self.chunk_delay = 0.0
         self.volatile = False
         self.echo_authorization = False
+        self.resets = 0
+        self.raw_unicode = False
         self.extra_headers: dict[str, str] = {}
         self._scripts: list[tuple[str, list[Fault]]] = []
 
@@ -240,6 +246,15 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.requests.append(body)
                 state.headers.append(dict(self.headers))
+            with state.lock:
+                reset, state.resets = state.resets > 0, max(state.resets - 1, 0)
+            if reset:  # SO_LINGER 0: close() sends RST, the client sees "connection reset"
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
             fault = state.next_fault(body) or Fault()
             if fault.status != 200:
                 self._send_json(fault.status, fault.body, fault.headers)
@@ -272,7 +287,7 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
 
         def _send_json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload, ensure_ascii=not state.raw_unicode).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
@@ -282,7 +297,11 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def _stream(self, payload: dict[str, Any], fault: Fault) -> None:
             chunks = _chunks(payload, fault.piece)
-            events = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in chunks]
+            ascii_only = not state.raw_unicode
+            events = [
+                f"data: {json.dumps(chunk, ensure_ascii=ascii_only)}\n\n".encode()
+                for chunk in chunks
+            ]
             if fault.events is not None:
                 events = events[: fault.events]
             if fault.error_event is not None:

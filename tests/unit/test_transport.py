@@ -12,7 +12,7 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
 
 from harness._http import httpx
-from harness.errors import ConfigError, HarnessError, RecordingMissError
+from harness.errors import HarnessError, RecordingMissError
 from harness.recording import Recording, RequestKey, wrap
 from harness.store import RecordingStore
 from harness.transport import (
@@ -31,11 +31,13 @@ SECRET = "sk-test-very-secret-key-0123456789"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def client_on(transport: httpx.BaseTransport, *, api_key: str = "x") -> openai.OpenAI:
+def client_on(
+    transport: httpx.BaseTransport, *, api_key: str = "x", max_retries: int = 0
+) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=BASE_URL,
         api_key=api_key,
-        max_retries=0,
+        max_retries=max_retries,
         http_client=openai.DefaultHttpxClient(transport=transport),
     )
 
@@ -524,7 +526,9 @@ def test_without_replay_first_every_request_is_sent_and_rewritten(tmp_path: Path
     assert data["response"]["body"]["__data__"]["choices"][0]["message"]["content"] == "new"
 
 
-def test_unreachable_provider_is_a_config_error_and_nothing_is_written(tmp_path: Path) -> None:
+def test_unreachable_provider_is_the_sdks_connection_error_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
     store = RecordingStore(root=tmp_path / "recordings")
 
     def refuse(request: httpx.Request) -> httpx.Response:
@@ -532,7 +536,8 @@ def test_unreachable_provider_is_a_config_error_and_nothing_is_written(tmp_path:
 
     transport = recorder(store, Inner(refuse))
     request = httpx.Request("POST", f"{BASE_URL}/chat/completions", json={"model": "m"})
-    with pytest.raises(ConfigError) as info:
+    # The HTTP library's own exception type: the SDK retries it as a connection error.
+    with pytest.raises(httpx.ConnectError) as info:
         transport.handle_request(request)
     message = str(info.value)
     assert "cannot reach provider 'openai'" in message
@@ -541,13 +546,37 @@ def test_unreachable_provider_is_a_config_error_and_nothing_is_written(tmp_path:
     assert message.endswith("nothing was written")
     assert recording_files(tmp_path) == []
 
-    # Through the SDK the ConfigError still surfaces (bare, or as the connection error's cause).
-    with pytest.raises(Exception) as sdk_info:  # which class depends on the SDK
-        client_on(transport).chat.completions.create(model="m", messages=messages("hi"))
-    raised = sdk_info.value
-    cause = raised if isinstance(raised, ConfigError) else raised.__cause__
-    assert isinstance(cause, ConfigError)
+    # Through the SDK: its own connection error, after its retries.
+    inner = Inner(refuse)
+    client = client_on(recorder(store, inner), max_retries=1)
+    with pytest.raises(openai.APIConnectionError) as sdk_info:
+        client.chat.completions.create(model="m", messages=messages("hi"))
+    assert isinstance(sdk_info.value.__cause__, httpx.ConnectError)
+    assert len(inner.requests) == 2  # the SDK's retry policy applied
     assert recording_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("fault", [httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError])
+def test_a_transient_transport_error_is_retried_by_the_sdk_and_only_the_answer_recorded(
+    tmp_path: Path, fault: type[httpx.TransportError]
+) -> None:
+    store = RecordingStore(root=tmp_path)
+    attempts: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise fault("connection reset by peer", request=request)
+        return httpx.Response(200, json=completion("Recorded."))
+
+    client = client_on(recorder(store, Inner(flaky)), max_retries=2)
+    reply = client.chat.completions.create(model="m", messages=messages("hi"))
+    assert reply.choices[0].message.content == "Recorded."
+    assert len(attempts) == 2
+    (path,) = recording_files(tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["response"]["body"]["__data__"]["choices"][0]["message"]["content"] == "Recorded."
+    assert "occurrence" not in data["request"]  # the retry is the same request, not a second
 
 
 class BrokenStream(httpx.SyncByteStream):
@@ -627,7 +656,7 @@ def test_a_stream_that_breaks_before_any_byte_writes_nothing(tmp_path: Path) -> 
         )
     )
     request = httpx.Request("POST", f"{BASE_URL}/chat/completions", json={"model": "m"})
-    with pytest.raises(ConfigError, match="nothing was written"):
+    with pytest.raises(httpx.ReadError, match="nothing was written"):
         recorder(store, inner).handle_request(request)
     assert recording_files(tmp_path) == []
 
@@ -640,7 +669,7 @@ def test_a_json_reply_that_breaks_off_writes_nothing(tmp_path: Path) -> None:
         )
     )
     request = httpx.Request("POST", f"{BASE_URL}/chat/completions", json={"model": "m"})
-    with pytest.raises(ConfigError, match="nothing was written"):
+    with pytest.raises(httpx.ReadError, match="nothing was written"):
         recorder(store, inner).handle_request(request)
     assert recording_files(tmp_path) == []
 
@@ -680,6 +709,29 @@ def test_parse_sse_without_trailing_blank_line_and_crlf() -> None:
     assert parse_sse('data: {"a": 1}\r\n\r\ndata:{"b": 2}') == [{"a": 1}, {"b": 2}]
     assert parse_sse("") == []
     assert parse_sse("data: [DONE]") == []
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_parse_sse_splits_lines_only_on_cr_and_lf(separator: str) -> None:
+    # JSON leaves these unescaped; str.splitlines() would cut the event in two.
+    text = f'data: {{"a": "x{separator}y"}}\n\ndata: [DONE]\n\n'
+    assert parse_sse(text) == [{"a": f"x{separator}y"}]
+    assert parse_sse(text, complete=False) == [{"a": f"x{separator}y"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        ('data: {"a": 1}\n', []),  # no blank line yet: the event was not complete
+        ('data: {"a": 1}\n\ndata: {"b"', [{"a": 1}]),
+        ('data: {"a": 1}\r\n\r', [{"a": 1}]),
+        ('data: {"a": 1}\r\rdata: {"b": 2}\r\r', [{"a": 1}, {"b": 2}]),
+    ],
+)
+def test_parse_sse_of_a_stream_that_broke_off_keeps_complete_events(
+    text: str, events: list[Any]
+) -> None:
+    assert parse_sse(text, complete=False) == events
 
 
 def test_parse_sse_round_trips_recorded_streams() -> None:
