@@ -6,7 +6,6 @@ with the number of recordings; only a miss scans the folder, to explain itself.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .boundedjson import parse_json
 from .errors import RecordingCorruptError
 from .jsondiff import diff_paths
 from .normalize import for_disk
@@ -22,13 +22,8 @@ from .recording import Recording, RequestKey
 from .secrets import SecretScanner
 
 MAX_RECORDING_BYTES = 64 * 1024 * 1024  # refuse, rather than load, anything bigger
-# Deepest JSON nesting a recording may hold. Real replies nest ~10 deep (tool schemas ~30);
-# everything that walks a recording afterwards (keys, diffs, secret scans) may then recurse.
-MAX_JSON_DEPTH = 100
-# A \uD800-\uDFFF escape: the only way a lone surrogate gets into text decoded from UTF-8.
 # What write_atomic's mkstemp names a temp file: prefix, pid, 8 random [a-z0-9_], suffix.
 _TEMP_NAME = re.compile(r"^\.[^/]+\.json\.(?P<pid>[0-9]{1,10})\.[a-z0-9_]{8}\.tmp$")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class RecordingStore:
@@ -167,49 +162,6 @@ def read_json(path: Path) -> Any:
             f"{path}: cannot read recording ({exc}); run `harness recordings verify`"
         ) from None
     return parse_json(text, source=str(path))
-
-
-def parse_json(text: str, *, source: str) -> Any:
-    """``json.loads(text)``, refused when nested over :data:`MAX_JSON_DEPTH` or holding a lone
-    surrogate (which no UTF-8 file or HTTP body can carry, so replay could not send it)."""
-    too_deep = RecordingCorruptError(
-        f"{source}: recording nests deeper than {MAX_JSON_DEPTH} levels; refusing to load it "
-        "(run `harness recordings verify`)"
-    )
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        raise too_deep from None
-    except ValueError as exc:
-        raise RecordingCorruptError(
-            f"{source}: corrupt or truncated recording ({exc}); run `harness recordings verify`"
-        ) from None
-    # Cheap first: a text with fewer brackets than the limit cannot nest deeper than it.
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(data, MAX_JSON_DEPTH):
-        raise too_deep
-    if _SURROGATE_ESCAPE.search(text):
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            bad = exc.object[exc.start : exc.end]
-            raise RecordingCorruptError(
-                f"{source}: recording holds a lone surrogate ({bad!r}) that UTF-8 cannot carry; "
-                "run `harness recordings verify`"
-            ) from None
-    return data
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests containers more than ``limit`` deep (iterative: no recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        for child in node.values() if isinstance(node, dict) else node:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return False
 
 
 def stale_temp_files(root: Path) -> list[Path]:
