@@ -48,7 +48,8 @@ CHAT_STREAM = (
     _body(REPO / "tests" / "data" / "seeds" / "earth-multi-turn.json")[:4]
     + _body(REPO / "tests" / "data" / "seeds" / "earth-multi-turn.json")[-1:]
 )
-CHAT_REPLY = _body(REPO / "recordings" / "openai" / "chat-completions-082153f018f35dd1.json")
+CHAT_REPLY = _body(REPO / "recordings" / "local" / "chat-completions-95b4d7ce95610265.json")
+CHAT_TOOL_REPLY = _body(REPO / "recordings" / "local" / "chat-completions-29606450eb3ea478.json")
 RESPONSES_STREAM = _body(REPO / "recordings" / "local" / "responses-765e5022d4401828.json")
 RESPONSE = _body(REPO / "recordings" / "local" / "responses-1c29b1143d644e96.json")
 TOOLS = "[{type: function, function: {name: f, parameters: {type: object}}}]"
@@ -80,7 +81,7 @@ def _sse(events: Any) -> bytes:
     return "".join(f"data: {wire_json(e)}\n\n" for e in items).encode("utf-8", "surrogatepass")
 
 
-def run_step(api: str, stream: bool, payload: Any) -> None:
+def run_step(api: str, stream: bool, payload: Any, *, expect_ok: bool = False) -> None:
     """One step against a provider that answers every request with ``payload``."""
     if stream:
         content = _sse(payload) + (b"data: [DONE]\n\n" if api == "chat" else b"")
@@ -100,8 +101,32 @@ def run_step(api: str, stream: bool, payload: Any) -> None:
     )
     case = Case(scenario=SCENARIOS[api, stream], column=COLUMN)
     driver = (ChatDriver if api == "chat" else ResponsesDriver)(client=client, case=case)
+    if expect_ok:
+        (result,) = driver.steps()
+        assert result.error is None and result.text, result
+        return
     with bounded(), contextlib.suppress(HarnessError):
         list(driver.steps())
+
+
+def run_unmutated() -> None:
+    for (api, stream), payload in {
+        ("chat", True): CHAT_STREAM,
+        ("chat", False): CHAT_REPLY,
+        ("responses", True): RESPONSES_STREAM,
+        ("responses", False): RESPONSE,
+    }.items():
+        run_step(api, stream, payload, expect_ok=True)
+
+
+# Once at import: the SDK imports its types lazily, and imports under the memory tracer of a
+# first fuzz example take seconds (whichever xdist worker runs it).
+run_unmutated()
+
+
+def test_the_unmutated_replies_run_their_steps() -> None:
+    """The control for the fuzz tests below."""
+    run_unmutated()
 
 
 @given(payload=st.one_of(mutated(CHAT_STREAM), st.lists(json_values, max_size=4)))
@@ -109,7 +134,7 @@ def test_fuzz_streamed_chat_step(payload: Any) -> None:
     run_step("chat", True, payload)
 
 
-@given(payload=st.one_of(mutated(CHAT_REPLY), json_values))
+@given(payload=st.one_of(mutated(CHAT_REPLY), mutated(CHAT_TOOL_REPLY), json_values))
 def test_fuzz_chat_step(payload: Any) -> None:
     run_step("chat", False, payload)
 

@@ -172,7 +172,7 @@ def test_non_json_file_exits_2_naming_it(
         ["recordings", "import", str(bad), "--recordings", str(tmp_path / "rec")], capsys
     )
     assert code == 2
-    assert err.startswith(f"harness: error: {bad}: not a JSON recording (")
+    assert err.startswith(f"harness: error: {bad}: corrupt or truncated recording (")
     assert err.count("\n") == 1
 
 

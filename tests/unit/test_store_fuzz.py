@@ -26,7 +26,7 @@ SEEDS = [
     json.loads(path.read_text(encoding="utf-8"))
     for path in [
         REPO / "tests" / "data" / "seeds" / "earth-multi-turn.json",  # streamed chat
-        REPO / "recordings" / "openai" / "chat-completions-082153f018f35dd1.json",
+        REPO / "recordings" / "local" / "chat-completions-29606450eb3ea478.json",
         REPO / "recordings" / "local" / "responses-1c29b1143d644e96.json",
         REPO / "recordings" / "local" / "responses-765e5022d4401828.json",  # streamed events
     ]
