@@ -111,10 +111,12 @@ def readable(exchange: Exchange) -> Exchange:
         if not isinstance(text, str):
             raise TypeError(f"the reply text is {type(text).__name__}, not a string")
         for call in exchange.tool_calls:
-            for name in ("id", "name", "arguments"):
-                value = getattr(call, name)
+            # Expectations join names and parse arguments; an id may be missing (not sent).
+            for name, value in (("name", call.name), ("arguments", call.arguments)):
                 if not isinstance(value, str):
                     raise TypeError(f"tool call {name} is {type(value).__name__}, not a string")
+            if call.id is not None and not isinstance(call.id, str):
+                raise TypeError(f"tool call id is {type(call.id).__name__}, not a string")
         exchange.finish_reason  # noqa: B018 - read for its failure
         exchange.called_any_tool  # noqa: B018
     except SHAPE_ERRORS as exc:
