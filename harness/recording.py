@@ -212,13 +212,15 @@ class Recording:
             if not isinstance(streaming, bool):
                 raise TypeError("response.is_streaming must be true or false")
             _check_body(body, streaming)
+            url = str(request.get("url", ""))
+            canonical_query(url)  # a URL urlsplit refuses ("http://[x") would fail every lookup
             status = int(response.get("status_code", 200))
             if not 100 <= status <= 599:
                 raise ValueError(f"response.status_code {status} is not an HTTP status (100-599)")
             return cls(
                 test_id=str(data.get("test_id", "")),
                 method=str(request["method"]).upper(),
-                url=str(request.get("url", "")),
+                url=url,
                 endpoint=str(request["endpoint"]),
                 request_body=request.get("body"),
                 response_body=body,

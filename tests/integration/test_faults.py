@@ -167,6 +167,8 @@ CORRUPT: dict[str, bytes] = {
         )
     ),
     "lone-surrogate-in-request": _doc(_set("request.body.model", "m1\udfff")),
+    # Found by the fuzz tests: urlsplit refuses it, so every lookup of the key would fail.
+    "url-with-an-open-ipv6-bracket": _doc(_set("request.url", "http://[::1/v1/chat/completions")),
     "status-code-out-of-range": _doc(_set("response.status_code", 99999)),
     "status-code-below-100": _doc(_set("response.status_code", 99)),
     "occurrence-infinite": _TEXT.replace(b'"endpoint"', b'"occurrence": 1e999, "endpoint"', 1),
