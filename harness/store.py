@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import bounded
 from .boundedjson import parse_json
 from .errors import RecordingCorruptError
 from .jsondiff import diff_paths
@@ -114,36 +114,15 @@ class RecordingStore:
 
 
 def read_bounded(path: Path, limit: int | None = None) -> str:
-    """A regular file's text, refused (``RecordingCorruptError``) when over ``limit`` bytes.
-
-    Never reads more than ``limit + 1`` bytes, so a symlink to ``/dev/zero`` or a FIFO is not
-    read forever.
-    """
+    """A recording's text, read by :func:`harness.bounded.read_bounded` (regular files only,
+    never more than ``limit`` bytes); a refusal raises ``RecordingCorruptError``."""
     limit = MAX_RECORDING_BYTES if limit is None else limit
-    # One open and an fstat of it (not a stat, then an open): replay reads a file per request.
-    # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise RecordingCorruptError(
-                f"{path}: not a regular file; run `harness recordings verify`"
-            )
-        if info.st_size > limit:  # refused without reading it
-            raise RecordingCorruptError(
-                f"{path}: recording is {info.st_size} bytes, over the {limit}-byte limit; "
-                "refusing to load it (run `harness recordings verify`)"
-            )
-        # What fstat announced, +1 to notice growth: `read(limit + 1)` would allocate (and
-        # release) a 64 MiB buffer per call, ~30 us per replayed request.
-        data = handle.read(info.st_size + 1)
-        if len(data) > info.st_size:  # grew since the fstat: read on, still bounded
-            data += handle.read(limit + 1 - len(data))
-    if len(data) > limit:
+    try:
+        data = bounded.read_bounded(path, limit=limit, what="recording")
+    except bounded.UnreadableFileError as exc:
         raise RecordingCorruptError(
-            f"{path}: recording is over the {limit}-byte limit; refusing to load it "
-            "(run `harness recordings verify`)"
-        )
+            f"{exc}; refusing to load it (run `harness recordings verify`)"
+        ) from None
     return data.decode("utf-8")
 
 

@@ -234,12 +234,12 @@ def test_error_class_and_display_path_are_used(tmp_path: Path) -> None:
     assert info.value.path == "scenarios/shown.yaml"
 
 
-def test_unreadable_file_is_a_located_error(tmp_path: Path) -> None:
+def test_non_utf8_byte_is_located_at_its_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
-    path.write_bytes(b"a: caf\xe9\n")
+    path.write_bytes("a: 1\nb: é\nc: 3\n".encode() + b"d: caf\xe9\n")
     with pytest.raises(LocatedError) as info:
         load_yaml(path)
-    assert str(info.value).startswith(f"{path}:1:1: cannot read file: ")
+    assert str(info.value) == f"{path}:4:7: not UTF-8: byte 0xe9 cannot be decoded"
 
 
 def test_missing_file_is_a_located_error(tmp_path: Path) -> None:
@@ -283,3 +283,100 @@ def test_without_the_c_loader_the_python_safe_loader_gives_the_same_positions(
     assert slow.value_pos == fast.value_pos
     assert slow["top"]["list"].item_pos == fast["top"]["list"].item_pos
     assert slow["top"]["list"][1].value_pos == fast["top"]["list"][1].value_pos
+
+
+# --- hostile input: bounded, located, never a hang or a traceback ---------------------------
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_in_strings_do_not_shift_lines(tmp_path: Path, char: str) -> None:
+    text = f'a: "x{char}y"\nb: \'x{char}y\'\nc: 1\nc: 2\n'
+    error = load_error(tmp_path, text)
+    assert (error.line, error.col) == (4, 1)
+    data = load_yaml(write(tmp_path, text.replace("c: 2\n", "d: [1]\n")))
+    assert data.key_pos["d"] == (4, 1)
+    assert data["d"].pos == (4, 4)
+
+
+def test_byte_order_mark_does_not_shift_columns(tmp_path: Path) -> None:
+    data = load_yaml(write(tmp_path, "\ufeffa: 1\nb: [x]\n"))
+    assert data.key_pos == {"a": (1, 1), "b": (2, 1)}
+
+
+def test_alias_bomb_is_refused_at_the_anchor_that_explodes(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):  # 10**9 nodes expanded: never finished before
+        refs = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    error = load_error(tmp_path, "\n".join(lines) + "\n")
+    assert f"more than {yamlsrc.MAX_NODES} nodes" in error.cause
+    assert error.line == 6  # a5: 10**6 nodes is the first over the limit
+    assert error.col == 5
+
+
+def test_aliases_within_the_limit_load(tmp_path: Path) -> None:
+    data = load_yaml(write(tmp_path, "a: &a {k: [1, 2]}\nb: [*a, *a]\nc: {<<: *a, z: 1}\n"))
+    assert data["b"] == [{"k": [1, 2]}, {"k": [1, 2]}]
+    assert data["c"] == {"k": [1, 2], "z": 1}
+
+
+@pytest.mark.parametrize(("style", "depth"), [("flow", 250), ("flow", 999), ("block", 250)])
+def test_deep_nesting_is_a_located_error(tmp_path: Path, depth: int, style: str) -> None:
+    if style == "flow":
+        text = "a: " + "[" * depth + "]" * depth + "\n"
+    else:
+        text = "".join(f"{' ' * i}k{i}:\n" for i in range(depth)) + " " * depth + "x: 1\n"
+    error = load_error(tmp_path, text)
+    assert error.cause == f"nested more than {yamlsrc.MAX_DEPTH} levels deep"
+    if style == "flow":  # the top mapping is level 1, each `[` one more
+        assert (error.line, error.col) == (1, 3 + yamlsrc.MAX_DEPTH)
+    else:  # line n holds the key k(n-1) and starts the mapping of level n + 1
+        assert error.line == yamlsrc.MAX_DEPTH + 1
+
+
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_nesting_beyond_the_parser_limit_is_a_located_error(tmp_path: Path, style: str) -> None:
+    if style == "flow":
+        text = "a: " + "[" * 5000 + "]" * 5000 + "\n"
+    else:  # libyaml gives up at its own limit, before ours is checked
+        text = "".join(f"{' ' * i}k{i}:\n" for i in range(999)) + " " * 999 + "x: 1\n"
+    error = load_error(tmp_path, text)
+    assert error.line >= 1
+    assert "nesting depth" in error.cause or "nested more than" in error.cause
+
+
+def test_nesting_at_the_limit_loads(tmp_path: Path) -> None:
+    depth = yamlsrc.MAX_DEPTH - 1  # the top mapping is one level
+    data = load_yaml(write(tmp_path, "a: " + "[" * depth + "]" * depth + "\n"))
+    assert isinstance(data["a"], list)
+
+
+def test_recursive_alias_is_a_located_error(tmp_path: Path) -> None:
+    error = load_error(tmp_path, "a: &a [1, *a]\n")
+    assert "recursive alias" in error.cause
+    assert (error.line, error.col) == (1, 4)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    with pytest.raises(LocatedError) as info:
+        load_yaml(path)
+    assert str(info.value) == f"{path}:1:1: cannot read file: it is not a regular file"
+
+
+def test_symlink_to_dev_zero_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "zero.yaml"
+    path.symlink_to("/dev/zero")
+    with pytest.raises(LocatedError) as info:
+        load_yaml(path)
+    assert str(info.value) == f"{path}:1:1: cannot read file: it is not a regular file"
+
+
+def test_oversized_file_is_refused_without_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(yamlsrc, "MAX_YAML_BYTES", 10)
+    error = load_error(tmp_path, "a: 12345678901234567890\n")
+    assert error.cause == "cannot read file: it is 24 bytes, over the 10-byte limit"
