@@ -40,7 +40,9 @@ def read_bounded(path: Path, *, limit: int, what: str = "file") -> bytes:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise UnreadableFileError(f"cannot be read ({exc.strerror or exc})", path=path, what=what) from None
+        raise UnreadableFileError(
+            f"cannot be read ({exc.strerror or exc})", path=path, what=what
+        ) from None
     with open(fd, "rb") as handle:
         # One open and an fstat of it (not a stat, then an open): replay reads a file per request.
         info = os.fstat(fd)
@@ -57,7 +59,9 @@ def read_bounded(path: Path, *, limit: int, what: str = "file") -> bytes:
             if len(data) > info.st_size:  # grew since the fstat: read on, still bounded
                 data += handle.read(limit + 1 - len(data))
         except OSError as exc:  # e.g. EISDIR on some filesystems, EIO
-            raise UnreadableFileError(f"cannot be read ({exc.strerror or exc})", path=path, what=what) from None
+            raise UnreadableFileError(
+                f"cannot be read ({exc.strerror or exc})", path=path, what=what
+            ) from None
     if len(data) > limit:
         raise UnreadableFileError(f"is over the {limit}-byte limit", path=path, what=what)
     return data

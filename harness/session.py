@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .collect import SCENARIO_ATTR, ScenarioModule
+from .collect import SCENARIO_ATTR, ScenarioModule, expose
 from .config import Settings, resolve_settings
 from .errors import ConfigError, LocatedError, ScenarioError
 from .ledger import RunLedger
@@ -128,6 +128,7 @@ class HarnessSession:
         scenario: Scenario | None = getattr(metafunc.function, SCENARIO_ATTR, None)
         if scenario is None:
             return
+        expose(metafunc)
         try:
             check_scenario(scenario, self.full_matrix)
             cases = cases_for(scenario, self.full_matrix)

@@ -290,7 +290,7 @@ def test_without_the_c_loader_the_python_safe_loader_gives_the_same_positions(
 
 @pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
 def test_unicode_line_separators_in_strings_do_not_shift_lines(tmp_path: Path, char: str) -> None:
-    text = f'a: "x{char}y"\nb: \'x{char}y\'\nc: 1\nc: 2\n'
+    text = f"a: \"x{char}y\"\nb: 'x{char}y'\nc: 1\nc: 2\n"
     error = load_error(tmp_path, text)
     assert (error.line, error.col) == (4, 1)
     data = load_yaml(write(tmp_path, text.replace("c: 2\n", "d: [1]\n")))
