@@ -60,7 +60,12 @@ class ScenarioModule(pytest.Module):
         # pytest calls _getobj() more than once per module: build it once.
         if self._module is None:
             display = display_path(self.path, self.config.rootpath)
-            scenarios = load_scenarios(self.path, display=display)
+            scenarios = load_scenarios(
+                self.path,
+                display=display,
+                image_root=self.config.rootpath,
+                images_anywhere=bool(self.config.getini("harness_allow_images_outside_rootdir")),
+            )
             self._module, self._functions = build_module(self.path, scenarios, self._register_tag)
         return self._module
 

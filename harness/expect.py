@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .refs import resolve
 from .transcript import StepResult
@@ -70,6 +70,16 @@ class Expectation(_Model):
             keys = ", ".join(map(repr, data)) or "none"
             raise ValueError(f"an expectation has exactly one key, got {keys}")
         return data
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except (re.error, RecursionError, OverflowError) as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
 
     @property
     def kind(self) -> str:

@@ -54,6 +54,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     ]:
         parser.addini(name, help_text, default="")
     parser.addini(
+        "harness_allow_images_outside_rootdir",
+        "let steps embed images from outside the rootdir (absolute paths, '..', symlinks)",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "harness_scenario_dirs",
         "folders (relative to rootdir) whose *.yaml/*.yml files are scenario files",
         type="linelist",

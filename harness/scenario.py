@@ -7,15 +7,12 @@ validate files and generate the JSON Schema (``harness schema``).
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import ScenarioError
 from .expect import ErrorExpect, Expectation, ToolCallExpect
-from .validation import ID_PATTERN, located_error, unknown_key
-from .yamlsrc import LocDict, load_yaml, locate, value_pos
+from .validation import ID_PATTERN
 
 StreamSetting = bool | Literal["both"]
 
@@ -111,6 +108,7 @@ class Scenario(_Model):
     # Set by the loader: where the scenario lives, for error messages and local images.
     path: Annotated[str, Field(exclude=True)] = ""
     base_dir: Annotated[str, Field(exclude=True)] = ""
+    image_root: Annotated[str, Field(exclude=True)] = ""  # "": images may be anywhere
     line: Annotated[int, Field(exclude=True)] = 0
     step_lines: Annotated[tuple[int, ...], Field(exclude=True)] = ()
     expect_lines: Annotated[tuple[tuple[int, ...], ...], Field(exclude=True)] = ()
@@ -174,65 +172,17 @@ class ScenarioFile(_Model):
     scenarios: list[Scenario]
 
 
-# Keys the loader fills in; a file that sets them is told they are unknown.
-_INTERNAL = frozenset({"path", "base_dir", "line", "step_lines", "expect_lines"})
-_MODELS: dict[str, type[BaseModel]] = {
-    "scenarios": Scenario,
-    "steps": Step,
-    "expect": Expectation,
-    "error": ErrorExpect,
-    "tool_call": ToolCallExpect,
-}
+# The loader builds on the models above, so it is imported last (and re-exported here).
+from .scenario_load import _INTERNAL, load_scenarios, read_scenarios  # noqa: E402
 
-
-def load_scenarios(path: Path, *, display: str | None = None) -> list[Scenario]:
-    """Load and validate one scenario file; problems raise :class:`ScenarioError`."""
-    shown = display or str(path)
-    data = load_yaml(path, error=ScenarioError, display=shown)
-    if not isinstance(data, LocDict):
-        cause = "a scenario file is a mapping with a 'scenarios' list"
-        raise ScenarioError(cause, path=shown, line=1, col=1)
-    raw = data.get("scenarios")
-    if isinstance(raw, list):
-        for index, item in enumerate(raw):
-            if isinstance(item, LocDict):
-                for key in _INTERNAL & item.keys():
-                    line, col = locate(data, ("scenarios", index, key))
-                    cause = unknown_key(key, Scenario, _INTERNAL)
-                    raise ScenarioError(cause, path=shown, line=line, col=col)
-    try:
-        parsed = ScenarioFile.model_validate(data)
-    except ValidationError as exc:
-        raise located_error(
-            exc,
-            data,
-            shown=shown,
-            error=ScenarioError,
-            models=_MODELS,
-            root=ScenarioFile,
-            internal=_INTERNAL,
-        ) from None
-    scenarios: list[Scenario] = []
-    seen: dict[str, int] = {}
-    for index, scenario in enumerate(parsed.scenarios):
-        line, col = value_pos(data, ("scenarios", index, "id"))
-        if scenario.id in seen:
-            cause = f"duplicate scenario id {scenario.id!r} (first at line {seen[scenario.id]})"
-            raise ScenarioError(cause, path=shown, line=line, col=col)
-        seen[scenario.id] = line
-        steps = data["scenarios"][index]["steps"]
-        scenarios.append(
-            scenario.model_copy(
-                update={
-                    "path": shown,
-                    "base_dir": str(path.parent.resolve()),
-                    "line": locate(data, ("scenarios", index))[0],
-                    "step_lines": tuple(pos[0] for pos in steps.item_pos),
-                    "expect_lines": tuple(
-                        tuple(pos[0] for pos in step["expect"].item_pos) if "expect" in step else ()
-                        for step in steps
-                    ),
-                }
-            )
-        )
-    return scenarios
+__all__ = [
+    "_INTERNAL",
+    "ErrorExpect",
+    "Expectation",
+    "Scenario",
+    "ScenarioFile",
+    "Step",
+    "ToolCallExpect",
+    "load_scenarios",
+    "read_scenarios",
+]

@@ -49,6 +49,54 @@ def located_error(
     return error(cause, path=shown, line=line, col=col)
 
 
+def located_errors(
+    exc: ValidationError,
+    data: Any,
+    *,
+    shown: str,
+    error: type[LocatedError],
+    models: Mapping[str, type[BaseModel]],
+    root: type[BaseModel],
+    internal: frozenset[str] = frozenset(),
+) -> list[LocatedError]:
+    """Every problem of ``exc``, one located error each, most telling first.
+
+    Errors at one place (union members failing one by one) are one problem; a missing key that
+    an unknown key of the same mapping is a typo of (``stpes``/``steps``) is not reported twice.
+    """
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    groups: dict[tuple[int | str, ...], list[Any]] = {}
+    for item in errors:
+        groups.setdefault(_data_path(data, item["loc"]), []).append(item)
+    typos = {
+        (loc[:-1], guess)
+        for loc, group in groups.items()
+        if group[0]["type"] == "extra_forbidden" and loc
+        for guess in difflib.get_close_matches(str(loc[-1]), _known(loc, models, root), n=1)
+    }
+    out: list[LocatedError] = []
+    for loc, group in groups.items():
+        first = group[0]
+        if first["type"] == "missing" and loc and (loc[:-1], loc[-1]) in typos:
+            continue
+        line, col = (value_pos if first["type"] != "extra_forbidden" else locate)(data, loc)
+        same = [e for e in group if e["type"] != "missing"]
+        if len(same) > 1:
+            options = " or ".join(dict.fromkeys(_expected(e) for e in same))
+            cause = f"{_dotted(loc)}: expected {options}"
+        else:
+            cause = _cause(first, loc, _owner(loc, models, root), internal)
+        out.append(error(cause, path=shown, line=line, col=col))
+    return out
+
+
+def _known(
+    loc: tuple[int | str, ...], models: Mapping[str, type[BaseModel]], root: type[BaseModel]
+) -> list[str]:
+    owner = _owner(loc, models, root)
+    return [f.alias or name for name, f in owner.model_fields.items()]
+
+
 def unknown_key(key: object, model: type[BaseModel], internal: frozenset[str]) -> str:
     """``unknown key 'x' (did you mean 'y'?)``."""
     known = [f.alias or name for name, f in model.model_fields.items() if name not in internal]

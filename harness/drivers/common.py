@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-from pathlib import Path
-
 import openai
 
 from .._http import httpx
-from ..errors import HarnessError, ScenarioError
-from ..scenario import Scenario
+from ..errors import HarnessError
+from ..images import image_data_url
 from ..transcript import ProviderError
 
-
-def image_data_url(scenario: Scenario, name: object, index: int) -> str:
-    """A local image (relative to the scenario file) as a ``data:`` URL."""
-    path = Path(scenario.base_dir) / str(name)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(
-            f"step {index + 1}: cannot read image {name!r} ({exc.strerror})",
-            path=scenario.path,
-            line=scenario.step_line(index),
-        ) from None
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+__all__ = ["PROVIDER_ERRORS", "image_data_url", "provider_error"]
 
 
 # What a provider (or the SDK reading its stream) can raise for one request.

@@ -14,6 +14,7 @@ from harness.scenario import (
     Step,
     ToolCallExpect,
     load_scenarios,
+    read_scenarios,
 )
 
 
@@ -554,3 +555,43 @@ def test_yaml_level_errors_surface_as_scenario_errors(tmp_path: Path) -> None:
     assert (error.line, error.col) == pos_of(text, "id: b")
     broken = load_error(tmp_path, "scenarios: [\n")
     assert broken.cause.startswith("invalid YAML: ")
+
+
+# --- hostile input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", ["((", "[a-", "a{2,1}", "(?P<x>a)(?P<x>b)"])
+def test_invalid_regex_is_a_located_error_at_load(tmp_path: Path, pattern: str) -> None:
+    text = (
+        "scenarios:\n  - id: a\n    steps:\n      - user: hi\n        expect:\n"
+        f"          - regex: '{pattern}'\n"
+    )
+    error = load_error(tmp_path, text)
+    assert "invalid regular expression" in error.cause
+    assert error.cause.startswith("scenarios[0].steps[0].expect[0].regex: ")
+    assert error.line == 6
+
+
+def test_read_scenarios_reports_every_problem(tmp_path: Path) -> None:
+    text = (
+        "scenarios:\n"
+        "  - id: a\n    stpes: [{user: hi}]\n"
+        "  - id: b\n    steps: [{user: hi, expect: [{regex: '(('}]}]\n"
+        "  - id: c\n    steps: [{user: hi}]\n    max_tool_rounds: 0\n"
+        "  - id: d\n    steps: [{user: hi}]\n"
+        "  - id: d\n    steps: [{user: hi}]\n"
+    )
+    path = tmp_path / "many.yaml"
+    path.write_text(text, encoding="utf-8")
+    scenarios, problems = read_scenarios(path)
+    assert [s.id for s in scenarios] == ["d"]
+    lines = sorted(p.line for p in problems)
+    assert lines == [3, 5, 8, 11]
+    causes = " | ".join(p.cause for p in problems)
+    assert "unknown key 'stpes'" in causes
+    assert "missing required key 'steps'" not in causes  # the typo explains it
+    assert "invalid regular expression" in causes
+    assert "duplicate scenario id 'd'" in causes
+    with pytest.raises(ScenarioError) as info:
+        load_scenarios(path)
+    assert info.value.cause.endswith("(and 3 more problems)")
