@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .checks import cross_check
 from .errors import LocatedError
 from .matrix import Column, cases_for, columns, select_columns
-from .narrowing import check_filter, check_scenario
+from .narrowing import check_filter
 from .paths import PYTEST_NORECURSEDIRS, skipped_by_pytest, yaml_files
 from .providers import load_providers
-from .scenario import _INTERNAL, Scenario, ScenarioFile, load_scenarios
+from .scenario import _INTERNAL, Scenario, ScenarioFile, load_scenarios, read_scenarios
 
 
 def add_inspect_commands(subparsers: Any) -> None:
@@ -98,25 +99,22 @@ def _case_lines(path: Path, scenario: Scenario, matrix: list[Column]) -> Iterato
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every problem of every file, in file order; images must lie under the working folder."""
     problems: list[LocatedError] = []
-    checked = 0
-    files = [Path(args.providers), *scenario_files(args.paths)]
+    files = list(scenario_files(args.paths))
     warnings = list(uncollected_notes(args.paths))
-    all_columns: list[Column] | None = None
-    for index, path in enumerate(files):
-        checked += 1
-        try:
-            if index == 0:
-                all_columns = columns(load_providers(path))
-                continue
-            scenarios = load_scenarios(path)
-            if not scenarios:
-                warnings.append(f"{path}:1:1: warning: no scenarios in this file")
-            for scenario in scenarios:
-                if all_columns is not None:  # else: the providers file's own problem
-                    check_scenario(scenario, all_columns)
-        except LocatedError as exc:
-            problems.append(exc)
+    matrix: list[Column] | None = None
+    try:
+        matrix = columns(load_providers(Path(args.providers)))
+    except LocatedError as exc:
+        problems.append(exc)
+    for path in files:
+        scenarios, found = read_scenarios(path, image_root=Path.cwd())
+        if not scenarios and not found:
+            warnings.append(f"{path}:1:1: warning: no scenarios in this file")
+        found += cross_check(scenarios, matrix)
+        problems.extend(sorted(found, key=lambda p: (p.line, p.col)))
+    checked = len(files) + 1
     if args.format == "json":
         print(json.dumps([_problem(p) for p in problems], indent=2))
     else:

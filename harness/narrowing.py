@@ -48,25 +48,38 @@ def check_filter(all_columns: Sequence[Column], patterns: Sequence[str], *, sour
 
 def check_scenario(scenario: Scenario, all_columns: Sequence[Column]) -> None:
     """Raise :class:`ScenarioError` when ``models:`` or ``requires:`` cannot mean any column."""
+    for problem in scenario_problems(scenario, all_columns):
+        raise problem
+
+
+def scenario_problems(scenario: Scenario, all_columns: Sequence[Column]) -> list[ScenarioError]:
+    """Every ``models:`` glob that matches no column and ``requires:`` capability no column
+    declares (``harness validate`` reports them all)."""
+    problems = []
     for pattern in scenario.models:
         if not any(fnmatch.fnmatchcase(c.id, pattern) for c in all_columns):
-            raise ScenarioError(
-                f"scenario {scenario.id!r}: models: {pattern!r} matches no column of the "
-                f"matrix" + did_you_mean(pattern, _globs(all_columns)),
-                path=scenario.path,
-                line=scenario.line,
-                col=1,
+            problems.append(
+                ScenarioError(
+                    f"scenario {scenario.id!r}: models: {pattern!r} matches no column of the "
+                    f"matrix" + did_you_mean(pattern, _globs(all_columns)),
+                    path=scenario.path,
+                    line=scenario.line,
+                    col=1,
+                )
             )
     declared = {cap for c in all_columns for cap in c.capabilities}
     for capability in scenario.requires:
         if capability not in declared:
-            raise ScenarioError(
-                f"scenario {scenario.id!r}: requires: {capability!r} is a capability no "
-                f"provider declares" + did_you_mean(capability, declared),
-                path=scenario.path,
-                line=scenario.line,
-                col=1,
+            problems.append(
+                ScenarioError(
+                    f"scenario {scenario.id!r}: requires: {capability!r} is a capability no "
+                    f"provider declares" + did_you_mean(capability, declared),
+                    path=scenario.path,
+                    line=scenario.line,
+                    col=1,
+                )
             )
+    return problems
 
 
 def precheck(config: pytest.Config, *, dirs: list[Path], all_columns: Sequence[Column]) -> None:

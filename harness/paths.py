@@ -18,11 +18,16 @@ def display_path(path: Path, root: Path) -> str:
 
 def yaml_files(root: Path) -> list[Path]:
     """The ``*.yaml``/``*.yml`` files under ``root``, sorted, not descending into
-    ``__snapshots__`` (one snapshot file per item: listing them all only to drop them is slow)."""
+    ``__snapshots__`` (one snapshot file per item: listing them all only to drop them is slow).
+
+    Regular files only (symlinks to them included), as pytest collects: a FIFO or a link to a
+    device is not a scenario file.
+    """
     found: list[Path] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if d != "__snapshots__"]
-        found.extend(Path(folder, n) for n in names if n.endswith((".yaml", ".yml")))
+        paths = (Path(folder, n) for n in names if n.endswith((".yaml", ".yml")))
+        found.extend(p for p in paths if p.is_file())
     return sorted(found)
 
 
