@@ -66,7 +66,8 @@ class Provider(_Model):
             found = env.get(name) or default
             if found is None:
                 raise ConfigError(
-                    f"provider {self.id!r}: base_url needs the environment variable {name}"
+                    f"provider {self.id!r}: base_url needs the environment variable {name}, "
+                    "which is not set"
                 )
             return found
 

@@ -26,6 +26,7 @@ from .errors import (
 from .expect import failed
 from .jsondiff import diff_paths
 from .matrix import Case
+from .outbound import REPLAY_API_KEY, Outbound
 from .providers import Provider
 from .secrets import SecretScanner
 from .store import RecordingStore
@@ -38,7 +39,7 @@ from .transport import (
     shown,
 )
 
-REPLAY_API_KEY = "harness-replay-no-key"
+__all__ = ["REPLAY_API_KEY", "Runner", "Transcript"]
 
 
 @dataclass(frozen=True)
@@ -89,42 +90,34 @@ class Runner:
         self.scanner.watch(provider.api_key_env)
         self.scanner.watch_url(provider.base_url_as_given(self.env))
         context = CallContext()
-        base_url = provider.resolved_base_url(self.env)
+        # Resolved lazily: replaying needs neither base_url's variables nor an API key.
+        outbound = Outbound(provider=provider, env=self.env, mode=mode)
+        base_url = outbound.client_base_url
         common = {"store": self.store, "provider": provider.id, "base_url": base_url}
         transport: httpx.BaseTransport
         if mode is RecordMode.REPLAY:
             transport = ReplayTransport(context=context, **common)  # type: ignore[arg-type]
         elif mode is RecordMode.LIVE:
-            transport = LiveTransport(inner=httpx.HTTPTransport(), context=context)
+            transport = LiveTransport(
+                inner=httpx.HTTPTransport(), context=context, before_send=outbound.check
+            )
         else:
             transport = RecordingTransport(
                 context=context,
                 recorded_base_url=provider.recorded_base_url(),
                 inner=httpx.HTTPTransport(),
                 replay_first=mode is RecordMode.RECORD_MISSING,
+                before_send=outbound.check,
                 **common,  # type: ignore[arg-type]
             )
         client = openai.OpenAI(
             base_url=base_url,
-            api_key=self._api_key(provider),
+            api_key=outbound.client_api_key,
             http_client=openai.DefaultHttpxClient(transport=transport),
             # Replay answers instantly and deterministically: a retry would only hide a miss.
             max_retries=0 if mode is RecordMode.REPLAY else 2,
         )
         return client, context
-
-    def _api_key(self, provider: Provider) -> str:
-        if not self.settings.record_mode.reaches_network:
-            return REPLAY_API_KEY
-        if provider.api_key_env is None:
-            return "none"
-        key = self.env.get(provider.api_key_env)
-        if not key:
-            raise ConfigError(
-                f"record mode {self.settings.record_mode.value!r} needs an API key for provider "
-                f"{provider.id!r}: set the environment variable {provider.api_key_env}"
-            )
-        return key
 
     def run(self, case: Case, *, test_id: str) -> Transcript:
         """Run every step of ``case`` until one fails; the transcript says what happened.

@@ -6,7 +6,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,7 @@ class RecordingTransport(_KeyedTransport):
         inner: httpx.BaseTransport,
         replay_first: bool,
         recorded_base_url: str | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(store=store, provider=provider, base_url=base_url, context=context)
         # The URL written into recordings: the configured default rather than, say, the
@@ -179,6 +180,7 @@ class RecordingTransport(_KeyedTransport):
         self.recorded_base_url = (recorded_base_url or base_url).rstrip("/")
         self.inner = inner
         self.replay_first = replay_first
+        self.before_send = before_send  # raises when the provider's URL or key is missing
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         key = self.key_for(request)
@@ -190,6 +192,8 @@ class RecordingTransport(_KeyedTransport):
                 return self.replay(request, recording, source=self.store.path_for(key))
             if self.context.replay_only:
                 raise RecordingMissError(f"no recording for {key.describe()} (re-recording)")
+        if self.before_send is not None:
+            self.before_send()
         started = time.perf_counter()
         try:
             response = self.inner.handle_request(request)
@@ -269,11 +273,20 @@ class RecordingTransport(_KeyedTransport):
 class LiveTransport(httpx.BaseTransport):
     """Passes requests straight to the provider, timing them; records nothing."""
 
-    def __init__(self, *, inner: httpx.BaseTransport, context: CallContext) -> None:
+    def __init__(
+        self,
+        *,
+        inner: httpx.BaseTransport,
+        context: CallContext,
+        before_send: Callable[[], None] | None = None,
+    ) -> None:
         self.inner = inner
         self.context = context
+        self.before_send = before_send
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.before_send is not None:
+            self.before_send()
         started = time.perf_counter()
         response = self.inner.handle_request(request)
         response.read()
