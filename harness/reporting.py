@@ -121,6 +121,8 @@ class HarnessReporter:
                 write_report(path, records, incomplete=self.incomplete)
             except HarnessError as exc:
                 self.refused.append(f"report not written: {exc}")
+            except OSError as exc:  # the folder went away or turned read-only during the run
+                self.refused.append(f"report not written: {path}: {exc.strerror or exc}")
         return not self.refused
 
 

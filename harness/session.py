@@ -21,6 +21,7 @@ from .maintenance import remove_stale_temp_files
 from .matrix import Case, Column, cases_for, columns, select_columns
 from .narrowing import check_scenario, usage_errors
 from .paths import display_path
+from .preflight import check_paths
 from .providers import load_providers_file
 from .reporting import TRANSCRIPT, HarnessReporter, case_of
 from .runner import Runner, Transcript
@@ -52,6 +53,8 @@ class HarnessSession:
                 env=os.environ,
                 rootdir=self.rootdir,
             )
+            reports = [Path(p) for p in config.getoption("harness_report", None) or []]
+            check_paths(settings=self.settings, reports=reports, rootdir=self.rootdir)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.scenario_dirs = [
@@ -219,7 +222,10 @@ class HarnessSession:
             usage = self.ledger.verdict(session)
             # Recording paths hold no secret (a provider id, route words, a digest): reasons may.
             reasons = tuple(self.secrets.redact(r) for r in usage.partial_reasons)
-            replace(usage, partial_reasons=reasons).write(self.rootdir / USAGE_FILE)
+            try:
+                replace(usage, partial_reasons=reasons).write(self.rootdir / USAGE_FILE)
+            except OSError as exc:  # e.g. .harness became a file during the run
+                self.reporter.refused.append(f"usage of recordings not written: {exc}")
             self.ledger.guard_snapshots(usage)
             self.reporter.incomplete = self.ledger.incomplete()
         if not self._write_reports() and session.exitstatus == pytest.ExitCode.OK:
