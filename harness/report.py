@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .bounded import MAX_REPORT_BYTES, UnreadableFileError, read_bounded
 from .errors import HarnessError
 from .store import write_atomic
 
@@ -165,14 +166,23 @@ def without_timings(records: Iterable[Mapping[str, Any]]) -> list[Record]:
 
 
 def load_report(path: str | os.PathLike[str]) -> list[Record]:
-    """The records of a JSON report written by :func:`write_report` (sorted by node id)."""
+    """The records of a JSON report written by :func:`write_report` (sorted by node id).
+
+    Read bounded (:mod:`harness.bounded`) and validated field by field
+    (:mod:`harness.report_model`): a bad report is one :class:`HarnessError` naming its field.
+    """
+    from .report_model import check_report  # pydantic models: only `merge` needs them
+
     path = Path(path)
     try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
+        data = json.loads(read_bounded(path, limit=MAX_REPORT_BYTES, what="report"))
+    except FileNotFoundError as exc:
         raise HarnessError(f"{path}: cannot read report: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise HarnessError(f"{path}: not a harness report (not JSON: {exc})") from None
+    except UnreadableFileError as exc:
+        raise HarnessError(str(exc)) from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        reason = exc if isinstance(exc, ValueError) else "nested too deeply"
+        raise HarnessError(f"{path}: not a harness report (not JSON: {reason})") from None
     if not isinstance(data, dict) or "harness_report" not in data:
         raise HarnessError(f"{path}: not a harness report (no 'harness_report' key)")
     if data["harness_report"] != REPORT_VERSION:
@@ -185,6 +195,7 @@ def load_report(path: str | os.PathLike[str]) -> list[Record]:
         isinstance(r, dict) and isinstance(r.get("nodeid"), str) for r in records
     ):
         raise HarnessError(f"{path}: not a harness report ('records' is not a list of records)")
+    check_report(data, source=str(path))
     return sorted_records(records)
 
 
