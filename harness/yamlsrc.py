@@ -139,6 +139,10 @@ def load_yaml(
         return _load(text)
     except _Located as exc:
         raise error(exc.cause, path=shown, line=exc.pos[0], col=exc.pos[1]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (e.g. NUL)
+        line, col = _Lines(text).pos(exc.position)
+        cause = f"invalid YAML: character {exc.character!r} is not allowed ({exc.reason})"
+        raise error(cause, path=shown, line=line, col=col) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _Lines(text).pos(mark.index) if mark else (1, 1)

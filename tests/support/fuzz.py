@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from harness.errors import HarnessError, LocatedError
 
 # The deadline bounds hangs, not speed: the machine is shared, and a wall-clock limit tight
 # enough to measure speed would fail at random.
@@ -114,3 +116,22 @@ def bounded(limit: int = MEMORY_BOUND) -> Iterator[None]:
         if started:
             tracemalloc.stop()
     assert peak <= limit, f"peak allocation {peak} bytes over the {limit}-byte bound"
+
+
+T = TypeVar("T")
+LOADER_MEMORY_BOUND = 256 * 1024 * 1024  # a document may expand to MAX_NODES (250,000) nodes
+
+
+def only_harness_errors(call: Callable[[], T], *, located: bool) -> T | HarnessError:
+    """``call()``'s result, or the :class:`HarnessError` it raised (anything else propagates),
+    within :data:`LOADER_MEMORY_BOUND`. With ``located``, the error must be a
+    :class:`~harness.errors.LocatedError` with a line, in one line."""
+    with bounded(LOADER_MEMORY_BOUND):
+        try:
+            return call()
+        except HarnessError as exc:
+            if located:
+                assert isinstance(exc, LocatedError), repr(exc)
+                assert exc.line >= 1, str(exc)
+                assert "\n" not in str(exc), str(exc)
+            return exc
