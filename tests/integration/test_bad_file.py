@@ -23,6 +23,19 @@ BAD_FILES = {
         "4:28",
         "expected a valid boolean or 'both'",
     ),
+    # Nested 999 deep: used to interrupt the whole session with a RecursionError.
+    "deep.yaml": ("scenarios: " + "[" * 999 + "]" * 999 + "\n", "1:111", "nested more than 100"),
+    # Six levels of ten-fold aliases: millions of nodes from a few hundred bytes.
+    "bomb.yaml": (
+        "scenarios:\n  - id: a\n    steps: [{user: hi}]\n    messages:\n"
+        "      - {role: user, content: x, extra: &l0 [x, x, x, x, x, x, x, x, x, x]}\n"
+        + "".join(
+            f"      - {{role: user, content: x, extra: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]}}\n"
+            for n in range(1, 9)
+        ),
+        "10:41",
+        "expands to more than 250000 nodes",
+    ),
     "python-tag.yaml": (
         "scenarios: !!python/object/apply:os.system [echo pwned]\n",
         "1:12",
