@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .config import RecordMode
 from .errors import ConfigError
-from .providers import _VARIABLE, Provider
+from .providers import Provider
 
 REPLAY_API_KEY = "harness-replay-no-key"
 # The client of a provider whose base_url cannot be resolved yet: only its path matters (it
@@ -35,10 +35,7 @@ class Outbound:
         try:
             return self.provider.resolved_base_url(self.env)
         except ConfigError:
-            partial = _VARIABLE.sub(
-                lambda m: self.env.get(m.group(1)) or m.group(2) or "", self.provider.base_url
-            )
-            return UNRESOLVED_HOST + urlsplit(partial).path
+            return UNRESOLVED_HOST + urlsplit(self.provider.base_url_as_given(self.env)).path
 
     @property
     def client_api_key(self) -> str:
