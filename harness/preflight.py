@@ -39,11 +39,15 @@ def check_paths(*, settings: Settings, reports: Sequence[Path], rootdir: Path) -
 
 
 def _check_writable(report: Path) -> None:
-    folder = report.parent if str(report.parent) else Path(".")
+    """The report's folder is created when the report is written: its nearest existing
+    ancestor must be a folder where files can be created."""
     if report.is_dir():
         raise ConfigError(f"--harness-report {report}: is a folder")
+    folder = report.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     if not folder.is_dir():
-        raise ConfigError(f"--harness-report {report}: folder {folder} does not exist")
+        raise ConfigError(f"--harness-report {report}: {folder} is not a folder")
     try:  # os.access says yes to root even where nothing can be created (/proc, read-only fs)
         fd, probe = tempfile.mkstemp(prefix=".harness-probe-", dir=folder)
     except OSError as exc:

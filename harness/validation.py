@@ -134,7 +134,12 @@ def _is_field_name(part: str) -> bool:
 def _dotted(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not re.fullmatch(r"[\w.\-]+", str(part)):  # e.g. a key with a line break: quoted
+            text += f"[{str(part)!r}]"
+        else:
+            text += f".{part}" if text else str(part)
     return text
 
 

@@ -30,11 +30,12 @@ def test_harness_state_file_instead_of_folder(project: Project) -> None:
     ("report", "cause"),
     [
         ("/proc/nope.json", "cannot write in /proc"),
-        ("no-such-folder/report.json", "folder no-such-folder does not exist"),
+        ("providers.yaml/report.json", "providers.yaml is not a folder"),
         ("report.txt", "unknown format '.txt'"),
     ],
 )
 def test_unwritable_report(project: Project, report: str, cause: str) -> None:
+    """(A folder that does not exist yet is fine: it is created with the report.)"""
     project.with_seed_example()
     result = project.pytester.runpytest("-p", "no:cacheprovider", f"--harness-report={report}")
     assert cause in usage_error(result)

@@ -595,3 +595,10 @@ def test_read_scenarios_reports_every_problem(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenarios(path)
     assert info.value.cause.endswith("(and 3 more problems)")
+
+
+def test_a_key_with_a_line_break_is_quoted_in_one_line(tmp_path: Path) -> None:
+    text = 'scenarios:\n  - id: a\n    steps: [{user: hi}]\n    xfail: {"p/*\\nx": 5}\n'
+    error = load_error(tmp_path, text)
+    assert "\n" not in str(error)
+    assert error.cause.startswith("scenarios[0].xfail['p/*\\nx']: ")
