@@ -4,83 +4,45 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import maintenance
-from .errors import HarnessError, RecordingCorruptError
+from .errors import HarnessError
+from .importer import import_recordings
 from .inspect_cli import add_inspect_commands
 from .providers import load_providers_file
 from .record_cli import add_record_command
-from .recording import Recording
 from .report_cli import add_report_commands
 from .secrets import SecretScanner
-from .store import RecordingStore, read_json
+from .store import RecordingStore
 from .usage import USAGE_FILE, Usage
-from .validation import ID_PATTERN
-
-_PROVIDER_IN_TEST_ID = re.compile(r"txt=([A-Za-z0-9][A-Za-z0-9_.\-]*)/")
-
-
-def import_recordings(
-    paths: Sequence[Path], *, store: RecordingStore, provider: str | None
-) -> list[tuple[Path, Path]]:
-    """Copy seed-format recordings into ``store`` under harness naming; returns (source, dest)."""
-    if provider is not None:
-        _check_provider_id(provider, source="--provider")
-    sources: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            sources.extend(sorted(path.rglob("*.json")))
-        elif path.is_file():
-            sources.append(path)
-        elif path.exists():  # a FIFO, a socket, a device: never read (it could block forever)
-            raise HarnessError(f"{path}: not a regular file or folder")
-        else:
-            raise HarnessError(f"{path}: no such file or folder")
-    # Read and check everything first: a bad file aborts the import before anything is written.
-    parsed: list[tuple[Path, Recording, str]] = []
-    for source in sources:
-        try:
-            data = read_json(source)
-        except OSError as exc:
-            raise RecordingCorruptError(f"{source}: not a JSON recording ({exc})") from None
-        recording = Recording.from_dict(data, source=str(source))
-        owner = provider or _provider_from(recording.test_id)
-        if owner is None:
-            raise HarnessError(
-                f"{source}: cannot tell the provider (no 'txt=<provider>/<model>' in test_id); "
-                "pass --provider ID"
-            )
-        _check_provider_id(owner, source=str(source))
-        parsed.append((source, recording, owner))
-    return [(source, store.save(rec, provider=owner)) for source, rec, owner in parsed]
-
-
-def _check_provider_id(provider: str, *, source: str) -> None:
-    # The id names a folder under recordings/: `../x` would write outside it.
-    if not re.fullmatch(ID_PATTERN, provider):
-        raise HarnessError(
-            f"{source}: provider id {provider!r} is not an id (letters, digits, '_', '.', '-', "
-            "starting with a letter or digit)"
-        )
-
-
-def _provider_from(test_id: str) -> str | None:
-    match = _PROVIDER_IN_TEST_ID.search(test_id)
-    return match.group(1) if match else None
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     # The same write path as recording: the same policy, with the providers' keys.
     store = RecordingStore(root=Path(args.recordings), scanner=_scanner(args))
-    copied = import_recordings([Path(p) for p in args.paths], store=store, provider=args.provider)
-    for source, dest in copied:
+    result = import_recordings(
+        [Path(p) for p in args.paths],
+        store=store,
+        provider=args.provider,
+        skip_invalid=args.skip_invalid or args.allow_skipped,
+    )
+    for source, dest in result.written:
         print(f"{source} -> {dest}")
-    print(f"imported {len(copied)} recording{'s' if len(copied) != 1 else ''}")
-    return 0
+    for source, dest in result.merged:
+        print(f"{source} = {dest} (same reply: merged)")
+    for conflict in result.conflicts:
+        print(f"conflict: {conflict.request}: different replies, each kept under its test id")
+        if conflict.shared is not None:
+            print(f"  (shared, kept as it was) {conflict.shared}")
+        for test_id, dest in conflict.scoped:
+            print(f"  {test_id} -> {dest}")
+    for source, why in result.skipped:
+        print(f"skipped {source}: {why}")
+    print(result.summary())
+    return 1 if result.skipped and not args.allow_skipped else 0
 
 
 def _store(args: argparse.Namespace) -> RecordingStore:
@@ -148,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--provider", help="provider id (default: from txt=<provider>/... in test_id)")
     imp.add_argument("--recordings", default="recordings", help="recordings folder")
     imp.add_argument("--providers", default="providers.yaml", help="providers file (keys)")
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid files, list the others and why; exit 1 if any was skipped",
+    )
+    imp.add_argument(
+        "--allow-skipped",
+        action="store_true",
+        help="with --skip-invalid (implied): exit 0 even when files were skipped",
+    )
     imp.set_defaults(handler=_cmd_import)
     verify = actions.add_parser("verify", help="check every recording; non-zero exit on problems")
     verify.add_argument("--recordings", default="recordings", help="recordings folder")

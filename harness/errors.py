@@ -42,6 +42,10 @@ class RecordingCorruptError(HarnessError):
     """A recording file cannot be read back."""
 
 
+class RecordingConflictError(HarnessError):
+    """A recording would replace a different reply already recorded for the same request."""
+
+
 class SecretLeakError(HarnessError):
     """A secret would have been written to disk."""
 

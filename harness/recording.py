@@ -170,6 +170,17 @@ class Recording:
             scope=self.scope,
         )
 
+    def same_reply(self, other: Recording) -> bool:
+        """Whether ``other`` holds the same reply, volatile fields (ids, timestamps) aside.
+
+        Compared as canonical JSON: ``==`` would take 1, 1.0 and true as equal.
+        """
+        return (self.status_code, self.is_streaming, self.truncated) == (
+            other.status_code,
+            other.is_streaming,
+            other.truncated,
+        ) and _reply_form(self.response_body) == _reply_form(other.response_body)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document, in the seed format."""
         model = self.request_body.get("model") if isinstance(self.request_body, dict) else None
@@ -257,6 +268,12 @@ class Recording:
         if chat and not self.truncated:  # a stream that broke off never said [DONE]
             parts.append("data: [DONE]\n\n")
         return self.status_code, {"content-type": "text/event-stream"}, "".join(parts).encode()
+
+
+def _reply_form(body: Any) -> str:
+    from .normalize import normalize_body  # imported here: normalize imports this module
+
+    return canonical_json(normalize_body(body, digest="0" * 16))
 
 
 def _check_body(body: Any, streaming: bool) -> None:

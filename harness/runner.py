@@ -131,15 +131,15 @@ class Runner:
         except ConfigError as exc:  # one line, no traceback: e.g. a key or base_url problem
             return Transcript(case=case, steps=(), failure=str(exc))
         scenario = case.scenario
-        scope = f"{scenario.path}::{scenario.id}[{case.id}]" if scenario.stateful else ""
+        scope, fallback = scenario.recording_scope(case.id)
         context.reset(test_id=test_id)
-        context.scope = scope
+        context.scope, context.shared_fallback = scope, fallback
         unit = scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
         context.replay_only = unit
         transcript = self._attempt(case, client=client, context=context)
         if unit and transcript.missing:
             context.reset(test_id=test_id)
-            context.scope = scope
+            context.scope, context.shared_fallback = scope, fallback
             context.force_live = True
             transcript = self._attempt(case, client=client, context=context)
         return transcript

@@ -42,6 +42,17 @@ class ConversationSeed(_Model):
     items: list[dict[str, Any]] | None = None
 
 
+class RecordingsFrom(_Model):
+    """``recordings: {test_id: ...}``: use the recordings one test made (imported replies that
+    conflict with another test's reply to the same request are kept under their test id)."""
+
+    test_id: str
+
+
+# shared: keyed by the request; per-test: by the request and this test's id.
+RecordingsSetting = Literal["shared", "per-test"] | RecordingsFrom
+
+
 class Step(_Model):
     """One turn of a conversation, or one Conversations API operation."""
 
@@ -103,6 +114,7 @@ class Scenario(_Model):
     stream_checks: bool = True
     snapshot: bool = False
     max_tool_rounds: Annotated[int, Field(ge=1)] = 4
+    recordings: RecordingsSetting | None = None
     steps: Annotated[list[Step], Field(min_length=1)]
 
     # Set by the loader: where the scenario lives, for error messages and local images.
@@ -133,6 +145,30 @@ class Scenario(_Model):
         if self.api == "responses" and self.messages:
             raise ValueError("messages are chat history; responses scenarios seed a conversation")
         return self
+
+    @model_validator(mode="after")
+    def _recordings_setting_fits(self) -> Scenario:
+        if isinstance(self.recordings, RecordingsFrom) and not self.recordings.test_id.strip():
+            raise ValueError("recordings.test_id is empty: name the test whose recordings to use")
+        if self.recordings == "shared" and self.stateful:
+            raise ValueError(
+                "recordings: shared cannot hold server state: Responses and Conversations "
+                "scenarios always record per test"
+            )
+        return self
+
+    def recording_scope(self, case_id: str) -> tuple[str, bool]:
+        """The scope of this case's recordings, and whether a shared recording may answer.
+
+        Stateful scenarios are always scoped (server ids differ between runs); per-test
+        chat scenarios fall back to the shared recording of a request they have none for.
+        """
+        own = f"{self.path}::{self.id}[{case_id}]"
+        if isinstance(self.recordings, RecordingsFrom):
+            return self.recordings.test_id, not self.stateful
+        if self.recordings == "per-test" or self.stateful:
+            return own, not self.stateful
+        return "", False
 
     @property
     def stateful(self) -> bool:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import LocatedError, ScenarioError
 from .expect import ErrorExpect, Expectation, ToolCallExpect
-from .scenario import Scenario, ScenarioFile, Step
+from .scenario import RecordingsFrom, Scenario, ScenarioFile, Step
 from .validation import located_errors, unknown_key
 from .yamlsrc import LocDict, load_yaml, locate, value_pos
 
@@ -25,6 +25,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "expect": Expectation,
     "error": ErrorExpect,
     "tool_call": ToolCallExpect,
+    "recordings": RecordingsFrom,
 }
 
 

@@ -6,6 +6,7 @@ with the number of recordings; only a miss scans the folder, to explain itself.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import bounded
 from .boundedjson import parse_json
-from .errors import RecordingCorruptError
+from .errors import RecordingConflictError, RecordingCorruptError
 from .jsondiff import diff_paths
 from .normalize import for_disk
 from .recording import Recording, RequestKey
@@ -67,19 +68,54 @@ class RecordingStore:
             return None
         return Recording.from_dict(data, source=str(path))
 
-    def save(self, recording: Recording, *, provider: str) -> Path:
-        """The one write path of recordings (recording and import alike): headers dropped,
-        URL userinfo stripped, volatile fields normalized (:func:`for_disk`), then scanned for
-        secrets (a hit refuses the write) and written atomically (a temp file, then a rename).
-        """
+    def prepare(self, recording: Recording, *, provider: str) -> tuple[Path, Recording]:
+        """Where ``recording`` goes and what is written there: headers dropped, URL userinfo
+        stripped, volatile fields normalized (:func:`for_disk`), then scanned for secrets (a
+        hit raises). Import checks a whole batch this way before it writes anything."""
         key = recording.key(provider)
         path = self.path_for(key)
         recording = for_disk(recording, digest=key.digest)
-        document = recording.to_dict()
-        self.scanner.check(document, target=f"recording {path}")
-        write_atomic(path, recording.to_json())
+        self.scanner.check(recording.to_dict(), target=f"recording {path}")
+        return path, recording
+
+    def save(self, recording: Recording, *, provider: str, replace: bool = False) -> Path:
+        """The one write path of recordings (recording and import alike): :meth:`prepare`,
+        then an atomic write (a temp file, then a rename).
+
+        A file already there with the same reply is kept as it is; one with a different reply
+        is replaced only with ``replace`` (rewrite mode), else :class:`RecordingConflictError`.
+        """
+        path, recording = self.prepare(recording, provider=provider)
+        text = recording.to_json()
+        if replace:
+            write_atomic(path, text)
+        else:
+            try:
+                write_atomic(path, text, exclusive=True)
+            except FileExistsError:
+                existing = self.read(path)
+                if existing is not None and not existing.same_reply(recording):
+                    raise RecordingConflictError(
+                        f"{path}: already holds a different reply to this request; "
+                        "not replaced (re-record with --harness-record-mode=rewrite)"
+                    ) from None
         self.used.add(f"{provider}/{path.name}")
         return path
+
+    def scoped_variants(self, key: RequestKey) -> list[str]:
+        """The scopes (test ids) that hold a recording of ``key``'s request under another scope."""
+        scopes = []
+        for path in sorted((self.root / key.provider).glob(f"{key.route}-*.json")):
+            try:
+                recording = self.read(path)
+            except RecordingCorruptError:
+                continue
+            if recording is None or recording.scope == key.scope:
+                continue
+            other = recording.key(key.provider)
+            if dataclasses.replace(other, scope=key.scope).digest == key.digest:
+                scopes.append(recording.scope or "(shared)")
+        return scopes
 
     def files(self, provider: str | None = None) -> Iterator[Path]:
         """Every recording file (of one provider, if given), sorted."""
@@ -167,8 +203,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, *, exclusive: bool = False) -> None:
     """Write ``text`` to ``path`` so readers see the old file or the whole new one, never half.
+
+    With ``exclusive``, an existing ``path`` is never replaced (``FileExistsError``): the
+    finished temp file is hard-linked into place, which fails atomically if ``path`` exists.
 
     The temp file's name carries the writer's pid, so a later run can tell a dead writer's
     leftover (see :func:`stale_temp_files`) from a live xdist worker's write in progress.
@@ -183,7 +222,11 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            Path(tmp).unlink()
+        else:
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

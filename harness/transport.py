@@ -7,7 +7,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +36,9 @@ class CallContext:
     # record-missing on stateful scenarios: first replay only, then (on a miss) all live.
     replay_only: bool = False
     force_live: bool = False
-    scope: str = ""  # set for stateful scenarios: see RequestKey.scope
+    scope: str = ""  # set for stateful and per-test scenarios: see RequestKey.scope
+    # Per-test chat scenarios: a request with no recording of its own may use the shared one.
+    shared_fallback: bool = False
     # The recording that answered the last request, for messages (shown() only then).
     last_source: Path | None = None
     seen: Counter[str] = field(default_factory=Counter)
@@ -47,6 +49,7 @@ class CallContext:
         self.replayed, self.recorded, self.latency = 0, 0, 0.0
         self.replay_only = self.force_live = False
         self.scope = ""
+        self.shared_fallback = False
         self.last_source = None
         self.seen.clear()
 
@@ -92,6 +95,17 @@ class _KeyedTransport(httpx.BaseTransport):
         occurrence = max(self.context.seen[key.digest], 1)
         return key if occurrence == 1 else key.again(occurrence)
 
+    def lookup(self, key: RequestKey) -> tuple[Recording, Path] | None:
+        """The recording for ``key`` and its file; a per-test key falls back to the shared one."""
+        keys = [key]
+        if key.scope and self.context.shared_fallback:
+            keys.append(replace(key, scope=""))
+        for candidate in keys:
+            recording = self.store.load(candidate)
+            if recording is not None:
+                return recording, self.store.path_for(candidate)
+        return None
+
     def replay(
         self, request: httpx.Request, recording: Recording, *, source: Path
     ) -> httpx.Response:
@@ -129,10 +143,10 @@ class ReplayTransport(_KeyedTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         key = self.key_for(request)
-        recording = self.store.load(key)
-        if recording is None:
+        found = self.lookup(key)
+        if found is None:
             raise RecordingMissError(self.miss_message(key))
-        return self.replay(request, recording, source=self.store.path_for(key))
+        return self.replay(request, found[0], source=found[1])
 
     def miss_message(self, key: RequestKey) -> str:
         """Where the miss happened, the nearest recording and its diff, and how to record."""
@@ -149,6 +163,14 @@ class ReplayTransport(_KeyedTransport):
             lines.extend(f"    {change}" for change in changes[:8])
             if len(changes) > 8:
                 lines.append(f"    ... and {len(changes) - 8} more differences")
+        # Another test's reply to the same request (imported conflicts): say how to use one.
+        # Not for stateful scenarios, whose scoped recordings are never another's to use.
+        chat = not key.scope or self.context.shared_fallback
+        scopes = [s for s in self.store.scoped_variants(key) if s != "(shared)"] if chat else []
+        if scopes:
+            lines.append("  recorded for this request only per test (conflicting replies), by:")
+            lines.extend(f"    {scope}" for scope in scopes[:8])
+            lines.append("  use one with `recordings: {test_id: ...}` on the scenario")
         lines.append(f"  expected file: {shown(self.store.path_for(key))}")
         if self.context.record_hint:
             lines.append(f"  to record it: {self.context.record_hint}")
@@ -187,9 +209,9 @@ class RecordingTransport(_KeyedTransport):
         retry = request.headers.get("x-stainless-retry-count", "0") not in ("", "0")
         # A retry asks again because the answer (maybe just recorded) was a retryable failure.
         if self.replay_first and not self.context.force_live and not retry:
-            recording = self.store.load(key)
-            if recording is not None:
-                return self.replay(request, recording, source=self.store.path_for(key))
+            found = self.lookup(key)
+            if found is not None:
+                return self.replay(request, found[0], source=found[1])
             if self.context.replay_only:
                 raise RecordingMissError(f"no recording for {key.describe()} (re-recording)")
         if self.before_send is not None:
@@ -225,7 +247,10 @@ class RecordingTransport(_KeyedTransport):
             occurrence=key.occurrence,
             scope=key.scope,
         )
-        path = self.store.save(recording, provider=self.provider)
+        # Replacing a different reply is for rewrite mode, a stateful scenario re-recorded as a
+        # unit, and the SDK's retry of an answer just recorded; else it is refused.
+        replace_existing = not self.replay_first or self.context.force_live or retry
+        path = self.store.save(recording, provider=self.provider, replace=replace_existing)
         self.context.recorded += 1
         return self.respond(request, recording, source=path)
 

@@ -50,7 +50,7 @@ def test_imported_recording_replays_for_a_matching_scenario(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "imported 1 recording" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("read 1 recording: 1 written, ")
     [path] = project.recordings()
     assert path.parent.name == "acme" and path.name.startswith("chat-completions-")
     project.pytester.runpytest().assert_outcomes(passed=1)

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from harness.cli import build_parser, import_recordings, main
+from harness.cli import build_parser, main
 from harness.errors import HarnessError
+from harness.importer import import_recordings
 from harness.normalize import for_disk
 from harness.recording import Recording
 from harness.store import RecordingStore
@@ -30,6 +31,13 @@ def seed_data(path: Path) -> dict[str, Any]:
 
 def imported(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def summary(*, read: int, written: int, merged: int = 0) -> str:
+    return (
+        f"read {read} recordings: {written} written, {merged} identical duplicates merged, "
+        "0 conflicting requests kept per test, 0 skipped"
+    )
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -51,7 +59,7 @@ def test_import_seed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         assert path.parent == root / "openai"  # provider from txt=openai/... in test_id
         assert NAME.fullmatch(path.name), path.name
     lines = out.splitlines()
-    assert lines[-1] == "imported 4 recordings"
+    assert lines[-1] == summary(read=4, written=4)
     for source in SEED_FILES:
         rec = Recording.from_dict(seed_data(source), source=str(source))
         dest = root / "openai" / rec.key("openai").filename
@@ -63,7 +71,7 @@ def test_import_seed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_imported_names_match_the_committed_recordings(tmp_path: Path) -> None:
     store = RecordingStore(root=tmp_path)
-    copied = import_recordings(SEED_FILES, store=store, provider=None)
+    copied = import_recordings(SEED_FILES, store=store, provider=None).written
     names = sorted(dest.name for _source, dest in copied)
     committed = sorted(p.name for p in (REPO / "recordings" / "openai").glob("*.json"))
     assert set(names) <= set(committed)
@@ -82,7 +90,7 @@ def test_import_a_folder_recursively(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     assert code == 0
     assert len(imported(root)) == 2
-    assert out.splitlines()[-1] == "imported 2 recordings"
+    assert out.splitlines()[-1] == summary(read=2, written=2)
 
 
 def test_import_twice_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,8 +98,10 @@ def test_import_twice_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixtur
     argv = ["recordings", "import", *map(str, SEED_FILES), "--recordings", str(root)]
     assert run(argv, capsys)[0] == 0
     first = {p: p.read_bytes() for p in imported(root)}
-    assert run(argv, capsys)[0] == 0
+    code, out, _err = run(argv, capsys)
+    assert code == 0
     assert {p: p.read_bytes() for p in imported(root)} == first
+    assert out.splitlines()[-1] == summary(read=4, written=0, merged=4)
 
 
 def test_provider_option_overrides_test_id(
@@ -116,7 +126,10 @@ def test_provider_option_overrides_test_id(
     rec = Recording.from_dict(seed_data(SEED_FILES[0]), source="s")
     assert path.name == rec.key("azure-eu").filename
     assert path.name != rec.key("openai").filename  # the provider is part of the key
-    assert out.splitlines()[-1] == "imported 1 recording"
+    assert out.splitlines()[-1] == (
+        "read 1 recording: 1 written, 0 identical duplicates merged, "
+        "0 conflicting requests kept per test, 0 skipped"
+    )
 
 
 def without_txt(tmp_path: Path) -> Path:
@@ -159,7 +172,7 @@ def test_provider_is_the_text_between_txt_and_slash(tmp_path: Path) -> None:
     source.write_text(json.dumps(data), encoding="utf-8")
     ((_src, dest),) = import_recordings(
         [source], store=RecordingStore(root=tmp_path / "r"), provider=None
-    )
+    ).written
     assert dest.parent.name == "local.llama_3-b"
 
 
@@ -215,6 +228,7 @@ def test_parser_defaults() -> None:
     assert args.paths == ["a.json"]
     assert args.provider is None
     assert args.recordings == "recordings"
+    assert (args.skip_invalid, args.allow_skipped) == (False, False)  # all or nothing by default
 
 
 def test_default_recordings_folder_is_relative_to_cwd(
@@ -244,7 +258,7 @@ def test_console_module_runs_as_a_program(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "imported 4 recordings"
+    assert done.stdout.splitlines()[-1] == summary(read=4, written=4)
     assert len(imported(root / "openai")) == 4
 
     failed = subprocess.run(

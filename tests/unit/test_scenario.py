@@ -602,3 +602,66 @@ def test_a_key_with_a_line_break_is_quoted_in_one_line(tmp_path: Path) -> None:
     error = load_error(tmp_path, text)
     assert "\n" not in str(error)
     assert error.cause.startswith("scenarios[0].xfail['p/*\\nx']: ")
+
+
+# --- recordings: shared | per-test | {test_id} -----------------------------------------------
+
+
+def test_recordings_setting_decides_the_scope(tmp_path: Path) -> None:
+    text = """scenarios:
+  - id: plain
+    steps: [{user: hi}]
+  - id: shared
+    recordings: shared
+    steps: [{user: hi}]
+  - id: mine
+    recordings: per-test
+    steps: [{user: hi}]
+  - id: theirs
+    recordings: {test_id: "tests/test_x.py::test_y[txt=p/m]"}
+    steps: [{user: hi}]
+  - id: stateful
+    api: responses
+    steps: [{input: hi}]
+  - id: stateful-theirs
+    api: responses
+    recordings: {test_id: other}
+    steps: [{input: hi}]
+"""
+    scopes = {
+        s.id: s.recording_scope("txt=p/m")
+        for s in load_scenarios(write(tmp_path, text), display="s.yaml")
+    }
+    assert scopes == {
+        "plain": ("", False),
+        "shared": ("", False),
+        "mine": ("s.yaml::mine[txt=p/m]", True),
+        "theirs": ("tests/test_x.py::test_y[txt=p/m]", True),
+        "stateful": ("s.yaml::stateful[txt=p/m]", False),  # server state is never shared
+        "stateful-theirs": ("other", False),
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "cause"),
+    [
+        ("per-tst", "scenarios[0].recordings: expected 'shared' or 'per-test' or a valid dict"),
+        ("{test_idd: x}", "unknown key 'test_idd' (did you mean 'test_id'?)"),
+        ('{test_id: " "}', "recordings.test_id is empty: name the test whose recordings to use"),
+    ],
+)
+def test_a_bad_recordings_setting_is_a_located_error(
+    tmp_path: Path, setting: str, cause: str
+) -> None:
+    text = f"scenarios:\n  - id: a\n    recordings: {setting}\n    steps: [{{user: hi}}]\n"
+    error = load_error(tmp_path, text)
+    assert cause in error.cause, error.cause
+
+
+def test_stateful_scenarios_cannot_share_recordings(tmp_path: Path) -> None:
+    text = (
+        "scenarios:\n  - id: a\n    api: responses\n    recordings: shared\n"
+        "    steps: [{input: hi}]\n"
+    )
+    error = load_error(tmp_path, text)
+    assert "recordings: shared cannot hold server state" in error.cause

@@ -86,7 +86,7 @@ def test_save_leaves_no_temp_files_and_overwrites_whole(tmp_path: Path) -> None:
     big = recording(chat_body("x" * 10_000))
     path = store.save(big, provider="p")
     small = Recording(**{**big.__dict__, "test_id": "second"})
-    assert store.save(small, provider="p") == path
+    assert store.save(small, provider="p", replace=True) == path
     assert json.loads(path.read_text(encoding="utf-8"))["test_id"] == "second"
     assert leftovers(tmp_path) == []
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [path.name]

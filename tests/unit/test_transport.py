@@ -747,3 +747,52 @@ def test_shown_is_relative_to_the_working_directory(
     monkeypatch.chdir(tmp_path)
     assert shown(tmp_path / "recordings" / "x.json") == str(Path("recordings") / "x.json")
     assert shown(Path("/elsewhere/x.json")) == "/elsewhere/x.json"
+
+
+# --- recording never replaces a different reply outside rewrite mode ---------------------------
+
+
+def _another_worker_records(store: RecordingStore, request: httpx.Request, text: str) -> Path:
+    """What a concurrent xdist worker does: records the same request, with its own reply."""
+    key = RequestKey(
+        provider="openai",
+        method="POST",
+        endpoint="/v1/chat/completions",
+        body=json.loads(request.content),
+    )
+    theirs = Recording(
+        test_id="other-worker",
+        method="POST",
+        url=str(request.url),
+        endpoint=key.endpoint,
+        request_body=key.body,
+        response_body=wrap(completion(text)),
+        is_streaming=False,
+    )
+    return store.save(theirs, provider="openai")
+
+
+@pytest.mark.parametrize("replay_first", [True, False])
+def test_record_missing_refuses_to_replace_a_reply_recorded_meanwhile(
+    tmp_path: Path, replay_first: bool
+) -> None:
+    store = RecordingStore(root=tmp_path)
+    written: list[Path] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        written.append(_another_worker_records(store, request, "Theirs."))
+        return httpx.Response(200, json=completion("Mine."))
+
+    transport = recorder(store, Inner(provider), replay_first=replay_first)
+    request = httpx.Request("POST", f"{BASE_URL}/chat/completions", json={"model": "m"})
+    if replay_first:  # record-missing: the other worker's reply stays
+        with pytest.raises(HarnessError, match="already holds a different reply"):
+            transport.handle_request(request)
+        expected = "Theirs."
+    else:  # rewrite mode replaces, as it says
+        transport.handle_request(request)
+        expected = "Mine."
+    [path] = written
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["response"]["body"]["__data__"]["choices"][0]["message"]["content"] == expected
+    assert recording_files(tmp_path) == [path]
