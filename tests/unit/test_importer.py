@@ -161,7 +161,7 @@ def invalid_files(folder: Path) -> dict[str, str]:
     }
     (folder / "crash.json").write_text(json.dumps(crash), encoding="utf-8")
     return {
-        "broken.json": "not a JSON recording (",
+        "broken.json": "corrupt or truncated recording (",
         "tool.json": "not an HTTP request recording (its request has no method and endpoint",
         "crash.json": "recorded TimeoutError has no HTTP error status (status_code None)",
     }
