@@ -40,12 +40,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import (
-    ChoiceDeltaAudio,
     ChoiceDeltaFunctionCall,
     ChoiceDeltaToolCall,
     ChoiceLogprobs,
@@ -53,6 +52,9 @@ from openai.types.chat.chat_completion_chunk import (
 from openai.types.chat.chat_completion_token_logprob import ChatCompletionTokenLogprob
 
 from harness.errors import SHAPE_ERRORS, StreamContractError, malformed
+
+if TYPE_CHECKING:  # not in every supported SDK: older ones carry audio as a plain dict
+    from openai.types.chat.chat_completion_chunk import ChoiceDeltaAudio
 
 __all__ = ["ChatAssembler", "assemble_chat"]
 
@@ -194,7 +196,7 @@ class ChatAssembler:
         value = chunk.usage
         if value is not None:
             self._usage = value
-        value = chunk.moderation
+        value = getattr(chunk, "moderation", None)  # not a field of older SDKs' chunks
         if value is not None:
             self._moderation = value
 
@@ -234,7 +236,7 @@ class ChatAssembler:
                 function_call = delta.function_call
                 if function_call is not None:
                     _fold_function_call(state, function_call, finished, index, i)
-                audio = delta.audio
+                audio = getattr(delta, "audio", None)  # not a field of older SDKs' deltas
                 if audio is not None:
                     _fold_audio(state, audio, finished, index, i)
             logprobs = choice.logprobs
@@ -375,8 +377,14 @@ def _fold_function_call(
 
 
 def _fold_audio(
-    state: _Choice, delta: ChoiceDeltaAudio, finished: bool, index: int, chunk_index: int
+    state: _Choice,
+    raw: ChoiceDeltaAudio | dict[str, Any],
+    finished: bool,
+    index: int,
+    chunk_index: int,
 ) -> None:
+    # An SDK without ChoiceDeltaAudio keeps the wire's dict.
+    delta = _AudioDict(raw) if isinstance(raw, dict) else raw
     data = delta.data
     transcript = delta.transcript
     # The final audio update carries only `expires_at`, possibly after the finish_reason.
@@ -391,6 +399,16 @@ def _fold_audio(
         state.audio_transcript.append(transcript)
     if delta.expires_at is not None:
         state.audio_expires_at = delta.expires_at
+
+
+class _AudioDict:
+    """The fields of an audio delta read from a plain dict."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.id: str | None = raw.get("id")
+        self.data: str | None = raw.get("data")
+        self.transcript: str | None = raw.get("transcript")
+        self.expires_at: int | None = raw.get("expires_at")
 
 
 def _fold_logprobs(state: _Choice, logprobs: ChoiceLogprobs) -> None:

@@ -1,23 +1,27 @@
 """The pytest plugin: thin hooks that hand off to :class:`~harness.session.HarnessSession`.
 
-Settings are exposed as overridable fixtures (``harness_settings``, ``harness_runner``); their
-precedence is documented in :mod:`harness.config`.
+The plugin loads in every pytest run of its environment, so this module imports only pytest and
+:mod:`harness.plugin_state`; the session (the ``openai`` SDK, pydantic, syrupy) is imported on
+first need. Settings are exposed as overridable fixtures (``harness_settings``,
+``harness_runner``); their precedence is documented in :mod:`harness.config`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .config import Settings
-from .matrix import Case
-from .runner import Runner
-from .session import HarnessSession
+from .plugin_state import PluginState
 
-_KEY = pytest.StashKey[HarnessSession]()
+if TYPE_CHECKING:
+    from .config import Settings
+    from .matrix import Case
+    from .runner import Runner
+
+_KEY = pytest.StashKey[PluginState]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,54 +72,67 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    session = config.stash[_KEY] = HarnessSession(config)
-    # These objects receive the hooks that carry no config (pytest_runtest_logreport, ...).
-    config.pluginmanager.register(session, "harness-session")
-    config.pluginmanager.register(session.reporter, "harness-reporter")
-    config.pluginmanager.register(session.ledger, "harness-ledger")
+    config.stash[_KEY] = PluginState(config)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    session = config.stash.get(_KEY, None)
-    return None if session is None else session.ignore_collect(collection_path)
+    state = config.stash.get(_KEY, None)
+    return None if state is None else state.ignore_collect(collection_path)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    return parent.config.stash[_KEY].collect_file(file_path, parent)
+    state = parent.config.stash[_KEY]
+    if not state.is_scenario_file(file_path, parent):
+        return None
+    return state.session.collect_file(file_path, parent)
+
+
+# No session yet in the hooks below: no scenario was collected, there is nothing to do.
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    metafunc.config.stash[_KEY].parametrize(metafunc)
+    session = metafunc.config.stash[_KEY].started
+    if session is not None:
+        session.parametrize(metafunc)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[_KEY].precheck()
+    started = session.config.stash[_KEY].started
+    if started is not None:
+        started.precheck()
 
 
 @pytest.hookimpl(trylast=True)  # after syrupy has seen every collected item
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    config.stash[_KEY].deselect_narrowed(items)
+    session = config.stash[_KEY].started
+    if session is not None:
+        session.deselect_narrowed(items)
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
-    if items:
-        items[0].config.stash[_KEY].deselected(items)
+    session = items[0].config.stash[_KEY].started if items else None
+    if session is not None:
+        session.deselected(items)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # before syrupy decides what to delete
 def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]:
-    session.config.stash[_KEY].finish(session)
+    started = session.config.stash[_KEY].started
+    if started is not None:
+        started.finish(session)
     return (yield)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    config.stash[_KEY].summary(terminalreporter)
+    session = config.stash[_KEY].started
+    if session is not None:
+        session.summary(terminalreporter)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: merge a worker's usage of recordings; note a worker that died."""
-    node.config.stash[_KEY].merge_worker(node, error)
+    node.config.stash[_KEY].session.merge_worker(node, error)
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +144,9 @@ def harness_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture(scope="session")
 def harness_runner(harness_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Runner]:
     """The runner that owns the SDK clients for this session (or this xdist worker)."""
-    runner = Runner(settings=harness_settings, scanner=pytestconfig.stash[_KEY].secrets)
+    from .runner import Runner
+
+    runner = Runner(settings=harness_settings, scanner=pytestconfig.stash[_KEY].session.secrets)
     yield runner
     runner.close()
 
@@ -135,4 +154,4 @@ def harness_runner(harness_settings: Settings, pytestconfig: pytest.Config) -> I
 @pytest.fixture
 def harness_run(harness_runner: Runner, request: pytest.FixtureRequest) -> Callable[[Case], Any]:
     """Runs a case and turns harness failures into clean pytest failures."""
-    return request.config.stash[_KEY].runner_for(harness_runner, request)
+    return request.config.stash[_KEY].session.runner_for(harness_runner, request)

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from .collect import SCENARIO_ATTR, ScenarioModule, expose
-from .config import Settings, resolve_settings
-from .errors import ConfigError, LocatedError, ScenarioError
+from .config import Settings
+from .errors import LocatedError, ScenarioError
 from .ledger import RunLedger
 from .maintenance import remove_stale_temp_files
 from .matrix import Case, Column, cases_for, columns, select_columns
 from .narrowing import check_scenario, usage_errors
 from .paths import display_path
-from .preflight import check_paths
+from .plugin_state import checked_settings, scenario_dirs
 from .providers import load_providers_file
 from .reporting import TRANSCRIPT, HarnessReporter, case_of
 from .runner import Runner, Transcript
@@ -46,20 +46,8 @@ class HarnessSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.rootdir = config.rootpath
-        try:
-            self.settings: Settings = resolve_settings(
-                option=lambda name: config.getoption(f"harness_{name}", None),
-                ini=lambda name: str(config.getini(f"harness_{name}")),
-                env=os.environ,
-                rootdir=self.rootdir,
-            )
-            reports = [Path(p) for p in config.getoption("harness_report", None) or []]
-            check_paths(settings=self.settings, reports=reports, rootdir=self.rootdir)
-        except ConfigError as exc:
-            raise pytest.UsageError(str(exc)) from None
-        self.scenario_dirs = [
-            (self.rootdir / d).resolve() for d in config.getini("harness_scenario_dirs")
-        ]
+        self.settings: Settings = checked_settings(config)
+        self.scenario_dirs = scenario_dirs(config)
         self.usage = UsageTracker(recordings_dir=self.settings.recordings_dir)
         self.ledger = RunLedger(config, usage=self.usage, dirs=self.scenario_dirs)
         self.problems: list[str] = []  # scenario mistakes found while parametrizing
@@ -72,11 +60,6 @@ class HarnessSession:
             progress=self.settings.record_mode.reaches_network,
         )
         self.runners: list[Runner] = []
-        # Folders pytest must not walk: a recordings folder holds one JSON file per request
-        # (100k files cost ~8 s of `pytest -k ...` start-up) and never a test.
-        recordings = self.settings.recordings_dir
-        self.ignored_dirs = {recordings, recordings.resolve()}
-        self._check_ci()
         if self.settings.models:  # a typo in the filter is a usage error, never a green run
             usage_errors(lambda: self.full_matrix, patterns=self.settings.models)
 
@@ -84,16 +67,6 @@ class HarnessSession:
         """xdist controller: scenario mistakes end the run as a usage error, not a crash."""
         if self.config.pluginmanager.has_plugin("dsession"):
             usage_errors(lambda: self.full_matrix, config=self.config, dirs=self.scenario_dirs)
-
-    def _check_ci(self) -> None:
-        """Recording in CI is almost always a mistake: it needs an explicit opt-in."""
-        in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-        allowed = self.config.getoption("harness_allow_record_in_ci", False)
-        if in_ci and self.settings.record_mode.records and not allowed:
-            raise pytest.UsageError(
-                f"record mode {self.settings.record_mode.value!r} refused because CI is set; "
-                "pass --harness-allow-record-in-ci if this CI job is meant to record"
-            )
 
     @cached_property
     def full_matrix(self) -> list[Column]:
@@ -111,19 +84,8 @@ class HarnessSession:
         """The columns of this run (``--harness-models`` deselects the other columns' items)."""
         return select_columns(self.full_matrix, self.settings.models)
 
-    def ignore_collect(self, path: Path) -> bool | None:
-        """True for the recordings folder; None: no opinion. (pytest does not ask about paths
-        named on the command line.)"""
-        return True if path in self.ignored_dirs else None
-
-    def collect_file(self, path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-        """A :class:`ScenarioModule` for YAML files in scenario folders or named on the CLI."""
-        if path.suffix not in (".yaml", ".yml") or "__snapshots__" in path.parts:
-            return None
-        resolved = path.resolve()
-        inside = any(resolved.is_relative_to(d) for d in self.scenario_dirs)
-        if not inside and not parent.session.isinitpath(path):
-            return None
+    def collect_file(self, path: Path, parent: pytest.Collector) -> pytest.Collector:
+        """A :class:`ScenarioModule` for a scenario file (see ``PluginState.is_scenario_file``)."""
         return ScenarioModule.from_parent(parent, path=path)  # type: ignore[no-any-return]
 
     def parametrize(self, metafunc: pytest.Metafunc) -> None:

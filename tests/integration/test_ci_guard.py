@@ -16,7 +16,7 @@ scenarios:
 """
 
 
-def setup(project: Project, base_url: str = "http://127.0.0.1:9/v1") -> None:
+def write_project(project: Project, base_url: str = "http://127.0.0.1:9/v1") -> None:
     project.providers(
         f"providers:\n  - id: fake\n    base_url: {base_url}\n    api_key_env: FAKE_KEY\n"
         "    models: [m1]\n"
@@ -32,7 +32,7 @@ def test_record_modes_refuse_in_ci(
     monkeypatch.setenv("CI", ci)
     monkeypatch.setenv("FAKE_KEY", "k")
     with serve() as server:
-        setup(project, server.base_url)
+        write_project(project, server.base_url)
         result = project.pytester.runpytest(f"--harness-record-mode={mode}")
         assert server.requests == []
     assert result.ret == pytest.ExitCode.USAGE_ERROR == 4
@@ -47,7 +47,7 @@ def test_record_mode_from_the_environment_is_refused_in_ci_too(
 ) -> None:
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("HARNESS_RECORD_MODE", "record-missing")
-    setup(project)
+    write_project(project)
     result = project.pytester.runpytest()
     assert result.ret == 4
     assert "--harness-allow-record-in-ci" in result.stdout.str() + result.stderr.str()
@@ -60,7 +60,7 @@ def test_the_opt_in_lets_ci_record(
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("FAKE_KEY", "k")
     with serve() as server:
-        setup(project, server.base_url)
+        write_project(project, server.base_url)
         result = project.pytester.runpytest(
             f"--harness-record-mode={mode}", "--harness-allow-record-in-ci"
         )
@@ -76,7 +76,7 @@ def test_replay_and_live_are_unaffected(
     monkeypatch.setenv("CI", ci)
     monkeypatch.setenv("FAKE_KEY", "k")
     with serve() as server:
-        setup(project, server.base_url)
+        write_project(project, server.base_url)
         project.pytester.runpytest("--harness-record-mode=live").assert_outcomes(passed=1)
         # live wrote nothing; now record (CI off for this one run) and replay under CI
         monkeypatch.delenv("CI")
@@ -93,6 +93,6 @@ def test_ci_variable_that_says_no_does_not_guard(
     monkeypatch.setenv("CI", ci)
     monkeypatch.setenv("FAKE_KEY", "k")
     with serve() as server:
-        setup(project, server.base_url)
+        write_project(project, server.base_url)
         result = project.pytester.runpytest("--harness-record-mode=record-missing")
     result.assert_outcomes(passed=1)
