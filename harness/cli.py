@@ -7,20 +7,25 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import maintenance
+from . import __version__
 from .errors import HarnessError
-from .importer import import_recordings
 from .inspect_cli import add_inspect_commands
-from .providers import load_providers_file
 from .record_cli import add_record_command
 from .report_cli import add_report_commands
-from .secrets import SecretScanner
 from .store import RecordingStore
 from .usage import USAGE_FILE, Usage
 
+# The parser is built from light modules only (`harness --help` answers in a blink); what
+# loads the SDK or pydantic models is imported by the command that needs it.
+if TYPE_CHECKING:
+    from .secrets import SecretScanner
+
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from .importer import import_recordings
+
     # The same write path as recording: the same policy, with the providers' keys.
     store = RecordingStore(root=Path(args.recordings), scanner=_scanner(args))
     result = import_recordings(
@@ -51,6 +56,9 @@ def _store(args: argparse.Namespace) -> RecordingStore:
 
 def _scanner(args: argparse.Namespace) -> SecretScanner:
     """The secret policy of the providers file (its keys, base URLs and allowlist)."""
+    from .providers import load_providers_file
+    from .secrets import SecretScanner
+
     scanner = SecretScanner()
     providers = Path(args.providers)
     if providers.is_file():
@@ -63,6 +71,8 @@ def _scanner(args: argparse.Namespace) -> SecretScanner:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from . import maintenance
+
     store = _store(args)
     if not store.root.is_dir():  # "checked 0 recordings: 0 problems" would be a false green
         what = "not a folder" if store.root.exists() else "no such recordings folder"
@@ -77,6 +87,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_prune(args: argparse.Namespace) -> int:
+    from . import maintenance
+
     usage = Usage.read(Path(args.usage))
     removed = maintenance.prune(_store(args), usage=usage, dry_run=args.dry_run)
     for path in removed:
@@ -86,6 +98,8 @@ def _cmd_prune(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from . import maintenance
+
     store = _store(args)
     paths = maintenance.find(store, args.ref)
     if not paths:
@@ -100,6 +114,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``harness`` command."""
     parser = argparse.ArgumentParser(prog="harness", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     recordings = commands.add_parser("recordings", help="maintain recordings")
     actions = recordings.add_subparsers(dest="action", required=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 
-class RecordMode(str, Enum):
+class RecordMode(str, Enum):  # noqa: UP042 - StrEnum would change str() of a mode
     """How requests are answered."""
 
     REPLAY = "replay"  # only from recordings; nothing leaves the machine; a miss fails

@@ -6,15 +6,16 @@ import argparse
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .checks import cross_check
 from .errors import LocatedError
-from .matrix import Column, cases_for, columns, select_columns
-from .narrowing import check_filter
 from .paths import PYTEST_NORECURSEDIRS, skipped_by_pytest, yaml_files
-from .providers import load_providers
-from .scenario import _INTERNAL, Scenario, ScenarioFile, load_scenarios, read_scenarios
+
+# `harness --help` builds this module's parsers: the models (pydantic, the SDK) load in the
+# commands, not here.
+if TYPE_CHECKING:
+    from .matrix import Column
+    from .scenario import Scenario
 
 
 def add_inspect_commands(subparsers: Any) -> None:
@@ -38,6 +39,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, from the models that validate them."""
+    from .scenario import _INTERNAL, ScenarioFile
+
     schema = ScenarioFile.model_json_schema(by_alias=True)
     for definition in schema.get("$defs", {}).values():
         for name in _INTERNAL:
@@ -58,6 +61,10 @@ def scenario_files(paths: list[str]) -> Iterator[Path]:
 
 
 def _matrix(args: argparse.Namespace) -> list[Column]:
+    from .matrix import columns, select_columns
+    from .narrowing import check_filter
+    from .providers import load_providers
+
     patterns = [m.strip() for m in args.models.split(",") if m.strip()]
     all_columns = columns(load_providers(Path(args.providers)))
     check_filter(all_columns, patterns, source="--models")
@@ -78,6 +85,8 @@ def uncollected_notes(paths: list[str]) -> Iterator[str]:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from .scenario import load_scenarios
+
     matrix = _matrix(args)
     for path in scenario_files(args.paths):
         for scenario in load_scenarios(path):
@@ -89,6 +98,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _case_lines(path: Path, scenario: Scenario, matrix: list[Column]) -> Iterator[str]:
+    from .matrix import cases_for
+
     cases = cases_for(scenario, matrix)
     if not cases:
         yield f"{path}::{scenario.id}  (no matrix column matches)"
@@ -100,6 +111,11 @@ def _case_lines(path: Path, scenario: Scenario, matrix: list[Column]) -> Iterato
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     """Every problem of every file, in file order; images must lie under the working folder."""
+    from .checks import cross_check
+    from .matrix import columns
+    from .providers import load_providers
+    from .scenario import read_scenarios
+
     problems: list[LocatedError] = []
     files = list(scenario_files(args.paths))
     warnings = list(uncollected_notes(args.paths))

@@ -83,6 +83,7 @@ class HarnessReporter:
             report.wasxfail = self.scanner.redact(report.wasxfail)
         report.sections = [(name, self.scanner.redact(body)) for name, body in report.sections]
 
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter's progress letter
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep each item's record; in record and live modes, one line per item with latency
         and tokens."""

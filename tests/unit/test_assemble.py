@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from openai.types.chat import (
@@ -17,6 +16,7 @@ from openai.types.chat import (
     ChatCompletionMessageFunctionToolCall,
 )
 
+from harness._http import httpx
 from harness.assemble import ChatAssembler, assemble_chat
 from harness.errors import StreamContractError
 
@@ -181,14 +181,14 @@ def test_seed_through_sdk_stream(name: str) -> None:
     sse = b"".join(b"data: " + json.dumps(item).encode() + b"\n\n" for item in items)
     sse += b"data: [DONE]\n\n"
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=sse)
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse)
 
     client = openai.OpenAI(
         api_key="test",
         base_url="http://test.invalid/v1",
         max_retries=0,
-        http_client=openai.DefaultHttpxClient(transport=httpx2.MockTransport(handler)),
+        http_client=openai.DefaultHttpxClient(transport=httpx.MockTransport(handler)),
     )
     stream = client.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True
