@@ -280,8 +280,8 @@ _REPO_DIRNAME = "models--" + MODEL_ID.replace("/", "--")
 _LIBRARIES = ("torch", "transformers", "tokenizers")
 _TIER_MODULES = ("torch", "transformers", "tokenizers", "fastapi", "uvicorn")
 
-INSTALL_HINT = "pip install torch==2.13.0 'transformers[serving]==5.23.0'"
-"""The command that installs the local model tier into the current Python."""
+INSTALL_HINT = "pip install 'pytest-llm-harness[local]' (in a checkout: .ci/install-local-tier.sh)"
+"""How to install the local model tier (the ``[local]`` extra) into the current Python."""
 
 
 def missing_requirements() -> tuple[str, ...]:
@@ -291,7 +291,7 @@ def missing_requirements() -> tuple[str, ...]:
 
 def _require_tier() -> None:
     if missing_requirements():
-        raise ConfigError(f"local model tier needs torch and transformers: {INSTALL_HINT}")
+        raise ConfigError(f"the local model tier needs torch and transformers: {INSTALL_HINT}")
 
 
 # --------------------------------------------------------------------------------------

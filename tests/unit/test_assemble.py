@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import openai
+import pydantic
 import pytest
 from openai.types.chat import (
     ChatCompletion,
@@ -15,6 +16,7 @@ from openai.types.chat import (
     ChatCompletionMessage,
     ChatCompletionMessageFunctionToolCall,
 )
+from openai.types.chat.chat_completion_chunk import ChoiceDelta
 
 from harness._http import httpx
 from harness.assemble import ChatAssembler, assemble_chat
@@ -720,3 +722,25 @@ def test_assemble_chat_accepts_any_iterable(
     source: Callable[[list[ChatCompletionChunk]], Any],
 ) -> None:
     assert assemble_chat(source(text_stream("x", "y"))).choices[0].message.content == "xy"
+
+
+def test_audio_kept_as_a_dict_by_an_sdk_without_its_type() -> None:
+    """openai 2.x has no ``ChoiceDeltaAudio``: its delta keeps the wire's audio as a dict."""
+    fields = ChoiceDelta.model_fields
+    old_delta = pydantic.create_model(  # ChoiceDelta as an SDK without the audio field has it
+        "OldChoiceDelta",
+        __base__=openai.BaseModel,
+        **{name: (info.annotation, None) for name, info in fields.items() if name != "audio"},
+    )
+    raw = {"id": "audio_1", "transcript": "Hi", "data": "AAA", "expires_at": 1700003600}
+    first = chunk(ch(role="assistant"))
+    first.choices[0].delta = old_delta.model_validate({"role": "assistant", "audio": raw})
+    assert first.choices[0].delta.audio == raw  # the SDK keeps the unknown field as a dict
+    audio = assemble_chat([first, chunk(ch(finish="stop"))]).choices[0].message.audio
+    assert audio is not None
+    assert (audio.id, audio.data, audio.transcript, audio.expires_at) == (
+        "audio_1",
+        "AAA",
+        "Hi",
+        1700003600,
+    )
