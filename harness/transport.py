@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._http import httpx
-from .errors import ConfigError, MalformedReplyError, RecordingMissError
+from .errors import ConfigError, HarnessError, MalformedReplyError, RecordingMissError
 from .normalize import normalize_body
 from .paths import display_path
 from .recording import Recording, RequestKey, canonical_query, wire_json, wrap
@@ -203,10 +203,23 @@ class RecordingTransport(_KeyedTransport):
         self.inner = inner
         self.replay_first = replay_first
         self.before_send = before_send  # raises when the provider's URL or key is missing
+        self._refused: HarnessError | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        key = self.key_for(request)
         retry = request.headers.get("x-stainless-retry-count", "0") not in ("", "0")
+        # openai<3 retries whatever a transport raises: a request this transport refused (a
+        # secret, an oversized reply...) must not reach the provider again.
+        if retry and self._refused is not None:
+            raise self._refused
+        self._refused = None
+        try:
+            return self._record(request, retry=retry)
+        except HarnessError as exc:
+            self._refused = exc
+            raise
+
+    def _record(self, request: httpx.Request, *, retry: bool) -> httpx.Response:
+        key = self.key_for(request)
         # A retry asks again because the answer (maybe just recorded) was a retryable failure.
         if self.replay_first and not self.context.force_live and not retry:
             found = self.lookup(key)

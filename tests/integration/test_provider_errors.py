@@ -66,7 +66,7 @@ def failures(result: pytest.RunResult) -> list[str]:
     return sorted(line for line in result.outlines if re.match(r"scenarios/\S+:\d+: ", line))
 
 
-def setup(project: Project, server: FakeOpenAI, scenarios: str) -> None:
+def write_project(project: Project, server: FakeOpenAI, scenarios: str) -> None:
     project.providers(server.providers_yaml())
     project.scenario("s.yaml", scenarios)
 
@@ -87,7 +87,7 @@ def test_http_errors_are_recorded_and_replayed_as_the_same_exception(
     with serve() as server:
         for status, _kind in STATUSES:
             server.script(f"status {status}", *[Fault(status=status, body=error_body(status))] * 9)
-        setup(project, server, status_scenarios())
+        write_project(project, server, status_scenarios())
         record = project.pytester.runpytest("--harness-record-mode=record-missing")
     expected = unexpected = len(STATUSES) - 1
     record.assert_outcomes(passed=expected, failed=unexpected)
@@ -132,7 +132,7 @@ def test_error_event_inside_a_stream_is_recorded_with_the_events_before_it(
         """
     with serve() as server:
         server.script("stream error", *[Fault(events=3, error_event=event)] * 2)
-        setup(project, server, scenarios)
+        write_project(project, server, scenarios)
         record = project.pytester.runpytest("--harness-record-mode=record-missing")
         assert len(server.requests) == 2
     record.assert_outcomes(passed=1, failed=1)
@@ -167,7 +167,7 @@ def test_truncated_stream_is_recorded_and_replays_as_the_same_failure(
         """
     with serve() as server:
         server.script("cut me", Fault(events=2, truncate=True, cut_mid_event=cut_mid_event))
-        setup(project, server, scenarios)
+        write_project(project, server, scenarios)
         record = project.pytester.runpytest("--harness-record-mode=record-missing")
         assert len(server.requests) == 1  # a broken stream is not retried
     record.assert_outcomes(failed=1)
@@ -214,7 +214,7 @@ def test_replay_never_retries_a_recorded_error(
         """
     with serve() as server:
         server.script("status 500", *[Fault(status=500, body=error_body(500))] * 3)
-        setup(project, server, scenarios)
+        write_project(project, server, scenarios)
         project.pytester.runpytest("--harness-record-mode=record-missing").assert_outcomes(passed=1)
     monkeypatch.delenv("FAKE_KEY")
     hits = replay_hits(monkeypatch)
@@ -252,7 +252,7 @@ def test_a_request_the_sdk_retried_leaves_only_its_final_answer(
         """
     with serve() as server:
         server.script("flaky", Fault(status=500, body=error_body(500)))  # once, then 200
-        setup(project, server, scenarios)
+        write_project(project, server, scenarios)
         result = project.pytester.runpytest(f"--harness-record-mode={mode}")
         assert len(server.requests) == 3, "the SDK did not retry: the test tests nothing"
     result.assert_outcomes(passed=1)
@@ -316,7 +316,7 @@ def test_every_recorded_error_file_is_verify_clean(
         server.script("status 400", Fault(status=400, body=error_body(400)))
         server.script("stream event", Fault(events=1, error_event=event))
         server.script("stream cut", Fault(events=1, truncate=True))
-        setup(project, server, scenarios)
+        write_project(project, server, scenarios)
         project.pytester.runpytest("--harness-record-mode=record-missing").assert_outcomes(failed=3)
     assert len(project.recordings()) == 3
     capsys.readouterr()

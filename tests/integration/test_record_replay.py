@@ -40,7 +40,7 @@ scenarios:
 """
 
 
-def setup(project: Project, server: FakeOpenAI) -> None:
+def write_project(project: Project, server: FakeOpenAI) -> None:
     project.providers(
         f"providers:\n  - id: fake\n    base_url: {server.base_url}\n    api_key_env: FAKE_KEY\n"
         "    models: [m1]\n"
@@ -51,7 +51,7 @@ def setup(project: Project, server: FakeOpenAI) -> None:
 def test_record_then_replay_offline(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_KEY", "sk-canary-1234567890abcdef")
     with serve() as server:
-        setup(project, server)
+        write_project(project, server)
         recorded = project.pytester.runpytest("--harness-record-mode=record-missing")
         recorded.assert_outcomes(passed=3)
         assert len(server.requests) == 5  # 2 turns + 2 tool rounds + 1 error
@@ -85,7 +85,7 @@ def test_record_then_replay_offline(project: Project, monkeypatch: pytest.Monkey
 def test_record_missing_only_fills_gaps(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_KEY", "k")
     with serve() as server:
-        setup(project, server)
+        write_project(project, server)
         project.pytester.runpytest("--harness-record-mode=record-missing").assert_outcomes(passed=3)
         first = len(server.requests)
         project.pytester.runpytest("--harness-record-mode=record-missing").assert_outcomes(passed=3)
@@ -97,7 +97,7 @@ def test_record_missing_only_fills_gaps(project: Project, monkeypatch: pytest.Mo
 def test_live_mode_writes_nothing(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_KEY", "k")
     with serve() as server:
-        setup(project, server)
+        write_project(project, server)
         project.pytester.runpytest("--harness-record-mode", "live").assert_outcomes(passed=3)
         assert len(server.requests) == 5
     assert project.recordings() == []
@@ -107,14 +107,14 @@ def test_env_variable_sets_the_mode(project: Project, monkeypatch: pytest.Monkey
     monkeypatch.setenv("FAKE_KEY", "k")
     monkeypatch.setenv("HARNESS_RECORD_MODE", "record-missing")
     with serve() as server:
-        setup(project, server)
+        write_project(project, server)
         project.pytester.runpytest().assert_outcomes(passed=3)
     assert len(project.recordings()) == 5
 
 
 def test_record_mode_without_key_names_the_variable(project: Project) -> None:
     with serve() as server:
-        setup(project, server)
+        write_project(project, server)
         result = project.pytester.runpytest("--harness-record-mode=record-missing", "-k", "two")
         assert server.requests == []
     result.assert_outcomes(failed=1)

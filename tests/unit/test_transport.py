@@ -796,3 +796,52 @@ def test_record_missing_refuses_to_replace_a_reply_recorded_meanwhile(
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["response"]["body"]["__data__"]["choices"][0]["message"]["content"] == expected
     assert recording_files(tmp_path) == [path]
+
+
+KEY_SHAPED = "sk-canaryTESTONLY0123456789abcdefXYZ"
+
+
+def test_a_refused_write_is_not_sent_again_on_the_sdks_retry(tmp_path: Path) -> None:
+    """openai<3 retries any exception a transport raises (x-stainless-retry-count: 1, 2...)."""
+    store = RecordingStore(root=tmp_path)
+    inner = Inner(lambda r: httpx.Response(200, json=completion(f"your key is {KEY_SHAPED}")))
+    transport = recorder(store, inner)
+
+    def attempt(retry: int) -> httpx.Request:
+        return httpx.Request(
+            "POST",
+            f"{BASE_URL}/chat/completions",
+            json={"model": "m", "messages": messages("hi")},
+            headers={"x-stainless-retry-count": str(retry)},
+        )
+
+    with pytest.raises(HarnessError, match="refusing to write") as first:
+        transport.handle_request(attempt(0))
+    for retry in (1, 2):
+        with pytest.raises(HarnessError) as again:
+            transport.handle_request(attempt(retry))
+        assert again.value is first.value
+    assert len(inner.requests) == 1  # the provider was asked once
+    assert recording_files(tmp_path) == []
+    # A new request (no retry header) is sent as usual.
+    with pytest.raises(HarnessError, match="refusing to write"):
+        transport.handle_request(attempt(0))
+    assert len(inner.requests) == 2
+
+
+def test_a_refused_write_through_a_retrying_sdk_asks_the_provider_once(tmp_path: Path) -> None:
+    store = RecordingStore(root=tmp_path)
+    inner = Inner(lambda r: httpx.Response(200, json=completion(f"your key is {KEY_SHAPED}")))
+    client = openai.OpenAI(
+        base_url=BASE_URL,
+        api_key="x",
+        max_retries=1,
+        http_client=openai.DefaultHttpxClient(transport=recorder(store, inner)),
+    )
+    with pytest.raises(Exception) as raised:  # openai<3 wraps it in APIConnectionError
+        client.chat.completions.create(model="m", messages=messages("hi"))
+    error = raised.value if isinstance(raised.value, HarnessError) else raised.value.__cause__
+    assert isinstance(error, HarnessError), raised.value
+    assert "refusing to write" in str(error)
+    assert len(inner.requests) == 1
+    assert recording_files(tmp_path) == []
