@@ -28,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .startup import measure_startup, startup_lines
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 _REEXEC = "HARNESS_BENCH_SRC"
@@ -594,6 +596,9 @@ def main(argv: list[str] | None = None) -> int:
         runner = Runner(wd, src, args.verbose)
         res = measure(args, wd, projects, runner)
         text, md = tables(args, res, info, rev)
+        startup = "\n".join(startup_lines(measure_startup(
+            reps=3 if args.quick else 15, env=clean_env(src))))
+        text, md = f"{text}\n\n{startup}", f"{md}\n{startup}\n"
         print()
         print(text)
         out = args.out or (wd / "results-quick.md" if args.quick else BENCH_DIR / "results.md")
