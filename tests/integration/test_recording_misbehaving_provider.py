@@ -21,7 +21,7 @@ scenarios:
 """
 
 
-def setup(project: Project, server: FakeOpenAI, *, stream: bool, expected: str) -> None:
+def write_project(project: Project, server: FakeOpenAI, *, stream: bool, expected: str) -> None:
     project.providers(server.providers_yaml())
     project.scenario(
         "s.yaml", SCENARIO.format(stream=str(stream).lower(), expected=json.dumps(expected))
@@ -33,7 +33,7 @@ def test_a_connection_reset_while_recording_is_retried_and_only_the_answer_recor
     project: Project, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, stream: bool
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", "k")
-    setup(project, fake_openai, stream=stream, expected="echo: hello")
+    write_project(project, fake_openai, stream=stream, expected="echo: hello")
     fake_openai.resets = 1
     fake_openai.script("hello", Fault(content="echo: hello", piece=4))
     result = project.pytester.runpytest("--harness-record-mode=record-missing")
@@ -52,7 +52,7 @@ def test_line_separators_in_a_reply_survive_record_and_replay(
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", "k")
     content = "one\u2028two\u2029three\u0085four"
-    setup(project, fake_openai, stream=stream, expected=content)
+    write_project(project, fake_openai, stream=stream, expected=content)
     fake_openai.raw_unicode = True
     fake_openai.script("hello", Fault(content=content, piece=4))
     project.pytester.runpytest("--harness-record-mode=record-missing").assert_outcomes(passed=1)
@@ -65,7 +65,7 @@ def test_a_reply_holding_a_lone_surrogate_is_one_clear_failure_and_nothing_is_wr
     project: Project, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, stream: bool
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", "k")
-    setup(project, fake_openai, stream=stream, expected="hello")
+    write_project(project, fake_openai, stream=stream, expected="hello")
     fake_openai.script("hello", Fault(content="hello\ud800"))
     result = project.pytester.runpytest("--harness-record-mode=record-missing")
     result.assert_outcomes(failed=1)
