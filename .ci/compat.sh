@@ -43,7 +43,7 @@ WHEEL="$(ls "$WORK"/dist/pytest_llm_harness-*.whl)"
 python3 - "$WHEEL" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-for wanted in ("harness/py.typed", "harness/plugin.py"):
+for wanted in ("harness/py.typed", "harness/plugin/hooks.py"):
     assert wanted in names, f"{wanted} is not in {sys.argv[1]}"
 assert any(n.endswith("licenses/LICENSE") for n in names), "LICENSE is not in the wheel"
 print(f"compat: {sys.argv[1].rsplit('/', 1)[-1]}: py.typed and LICENSE present")
@@ -79,12 +79,12 @@ import importlib.resources, json, sys
 import pytest
 code = pytest.main(["--co", "-q", "-p", "no:cacheprovider"])
 assert code == pytest.ExitCode.NO_TESTS_COLLECTED, code
-assert "harness.plugin" in sys.modules, "the plugin did not load"
+assert "harness.plugin.hooks" in sys.modules, "the plugin did not load"
 where = sys.modules["harness"].__file__ or ""
 assert where.startswith(sys.prefix), f"harness imported from {where}, not from the venv"
 heavy = [m for m in sys.modules
          if m.split(".")[0] in ("openai", "torch", "transformers")
-         or m.startswith(("harness.localmodel", "harness.llamastack", "harness.session"))]
+         or m.startswith(("harness.servers.localmodel", "harness.servers.llamastack", "harness.plugin.session"))]
 assert not heavy, f"an empty run imported {heavy[:5]}"
 assert importlib.resources.files("harness").joinpath("py.typed").is_file(), "no py.typed"
 print(f"compat: plugin from {where}: an empty run imports no SDK, no session, no server")

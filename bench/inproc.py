@@ -30,17 +30,17 @@ from typing import Any
 
 import openai
 
-from harness._http import httpx
-from harness.config import Settings
-from harness.matrix import Case, cases_for, columns
-from harness.providers import load_providers
-from harness.records import build_record
-from harness.runner import Runner, Transcript
-from harness.scenario import load_scenarios
-from harness.secrets import SecretScanner
-from harness.snapshot import render_transcript, snapshot_steps
-from harness.store import RecordingStore
-from harness.transport import CallContext, ReplayTransport
+from harness.engine.matrix import Case, cases_for, columns
+from harness.engine.runner import Runner, Transcript
+from harness.outputs.records import build_record
+from harness.outputs.snapshot import render_transcript, snapshot_steps
+from harness.replay.secrets import SecretScanner
+from harness.replay.store import RecordingStore
+from harness.replay.transport import CallContext, ReplayTransport
+from harness.spec.providers import load_providers
+from harness.spec.scenario import load_scenarios
+from harness.spec.settings import Settings
+from harness.util.httplib import httpx
 
 
 def load_cases(project: Path, items: int) -> list[tuple[str, Case]]:

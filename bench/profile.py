@@ -189,9 +189,9 @@ def workload(args: argparse.Namespace, project: Path) -> tuple[Callable[[], Any]
     """The function to profile (warm-up already done) and a description."""
     if args.target in ("replay", "floor"):
         from bench.inproc import capture_responses, floor_clients, floor_pass, load_cases
-        from harness._http import httpx
-        from harness.config import Settings
-        from harness.runner import Runner
+        from harness.engine.runner import Runner
+        from harness.spec.settings import Settings
+        from harness.util.httplib import httpx
 
         cases = load_cases(project, args.items)
         if args.target == "floor":

@@ -6,8 +6,8 @@ scenarios of a 10k one and two runs of the benchmark build identical files.
 * N scenarios x 3 turns x 2 columns (``openai/gpt-4o`` and ``local/llama-3.1-8b``); two turns
   in three stream, with 10-60 chunks per streamed reply (like ``tests/data/seeds``), and the
   non-streamed replies are of similar length.
-* Recordings are :class:`harness.recording.Recording` objects keyed by
-  :class:`harness.recording.RequestKey` over exactly the body the driver sends (``model``,
+* Recordings are :class:`harness.replay.recording.Recording` objects keyed by
+  :class:`harness.replay.recording.RequestKey` over exactly the body the driver sends (``model``,
   ``messages``, ``stream`` only when the step sets it); their text is ``Recording.to_json()``,
   at ``RecordingStore.path_for(key)``. :func:`check_store_format` proves the bytes equal what
   ``RecordingStore.save`` writes (which also fsyncs each file: too slow for 60k files).
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.recording import Recording, RequestKey, wrap
-from harness.store import RecordingStore
+from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.store import RecordingStore
 
 TURNS = 3
 ENDPOINT = "/v1/chat/completions"

@@ -9,7 +9,7 @@ import pytest
 # pytester's in-process runs drop the modules a run imported once it ends, and PyYAML's C
 # extension breaks when imported again ("could not determine a constructor"). The plugin loads
 # the session only when a scenario is collected, so import it here, once, for every inner run.
-import harness.session  # noqa: F401
+import harness.plugin.session  # noqa: F401
 from support.fake_openai import FakeOpenAI, serve
 from support.project import Project
 

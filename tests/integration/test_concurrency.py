@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from harness.cli import main as harness_main
-from harness.recording import RequestKey
+from harness.cli.main import main as harness_main
+from harness.replay.recording import RequestKey
 from support.fake_openai import serve
 from support.project import Project
 

@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 
-from harness import maintenance
-from harness.cli import main as harness_main
-from harness.recording import Recording, wrap
-from harness.secrets import SecretScanner
-from harness.store import RecordingStore
+from harness.cli import maintenance
+from harness.cli.main import main as harness_main
+from harness.replay.recording import Recording, wrap
+from harness.replay.secrets import SecretScanner
+from harness.replay.store import RecordingStore
 from support.fake_openai import FakeOpenAI, serve
 from support.project import Project
 
@@ -193,7 +193,7 @@ def test_corrupt_recording_fails_cleanly_naming_the_file(
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
     assert path.name in output and "harness recordings verify" in output, output
-    assert "Traceback" not in output and "harness/store.py:" not in output, output
+    assert "Traceback" not in output and "harness/replay/store.py:" not in output, output
     capsys.readouterr()
     assert harness_main(["recordings", "verify"]) == 1
     assert f"{path.name}: corrupt:" in capsys.readouterr().out

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from harness.cli import main as harness_main
-from harness.recording import Recording, wrap
+from harness.cli.main import main as harness_main
+from harness.replay.recording import Recording, wrap
 from support.project import Project
 
 BODY = {"model": "m1", "messages": [{"role": "user", "content": "hello"}]}

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from harness.cli import main as harness_main
-from harness.recording import Recording, wrap
+from harness.cli.main import main as harness_main
+from harness.replay.recording import Recording, wrap
 from support.fake_openai import FakeOpenAI, serve
 from support.project import Project
 

@@ -21,8 +21,15 @@ sys.exit(int(code))
 """
 
 # What a run that collects no scenario has no use for.
-UNWANTED = ("openai", "httpx", "httpx2", "harness.session", "harness.runner", "harness.scenario")
-SERVERS = ("harness.localmodel", "harness.llamastack", "torch", "transformers")
+UNWANTED = (
+    "openai",
+    "httpx",
+    "httpx2",
+    "harness.plugin.session",
+    "harness.engine.runner",
+    "harness.spec.scenario",
+)
+SERVERS = ("harness.servers.localmodel", "harness.servers.llamastack", "torch", "transformers")
 
 
 def modules_after_run(pytester: pytest.Pytester, *args: str) -> tuple[int, set[str]]:
@@ -38,7 +45,7 @@ def unwanted_in(modules: set[str], names: tuple[str, ...]) -> list[str]:
 def test_an_empty_folder_loads_the_plugin_and_nothing_heavy(pytester: pytest.Pytester) -> None:
     code, modules = modules_after_run(pytester)
     assert code == pytest.ExitCode.NO_TESTS_COLLECTED
-    assert "harness.plugin" in modules  # the entry point did load
+    assert "harness.plugin.hooks" in modules  # the entry point did load
     assert unwanted_in(modules, UNWANTED + SERVERS) == []
 
 
@@ -48,7 +55,7 @@ def test_a_project_of_python_tests_and_data_files_stays_light(pytester: pytest.P
     (pytester.path / "recordings").mkdir()
     code, modules = modules_after_run(pytester, "--harness-record-mode=replay")
     assert code == pytest.ExitCode.OK
-    assert "harness.plugin" in modules
+    assert "harness.plugin.hooks" in modules
     assert unwanted_in(modules, UNWANTED + SERVERS) == []
 
 
@@ -62,5 +69,5 @@ def test_a_scenario_file_loads_the_session(pytester: pytest.Pytester) -> None:
     scenarios.joinpath("s.yaml").write_text("scenarios:\n  - id: s\n    steps:\n      - user: hi\n")
     code, modules = modules_after_run(pytester)
     assert code == pytest.ExitCode.OK
-    assert {"harness.session", "openai"} <= modules
+    assert {"harness.plugin.session", "openai"} <= modules
     assert unwanted_in(modules, SERVERS) == []

@@ -15,10 +15,10 @@ import socket
 import openai
 import pytest
 
-from harness.config import RecordMode, Settings
-from harness.providers import load_providers
-from harness.runner import Runner
-from harness.transport import ReplayTransport
+from harness.engine.runner import Runner
+from harness.replay.transport import ReplayTransport
+from harness.spec.providers import load_providers
+from harness.spec.settings import RecordMode, Settings
 from support.fake_openai import FakeOpenAI, Fault, serve
 from support.project import Project
 
@@ -299,7 +299,7 @@ def test_every_recorded_error_file_is_verify_clean(
     project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Error recordings (HTTP, in-stream, truncated) are valid recordings for `verify`."""
-    from harness.cli import main
+    from harness.cli.main import main
 
     monkeypatch.setenv("FAKE_KEY", "k")
     event = {"error": {"message": "overloaded"}}

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.report import write_report
+from harness.outputs.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

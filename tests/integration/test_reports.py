@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from harness.report import load_report, without_timings
+from harness.outputs.report import load_report, without_timings
 from support.fake_openai import serve
 from support.project import Project
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
 from support.fake_openai import serve
 from support.project import Project
 

@@ -301,7 +301,7 @@ def test_snapshot_update_in_record_mode_writes_no_snapshot_of_a_refused_exchange
 def test_verify_finds_a_planted_secret_without_printing_it(
     project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from harness.cli import main
+    from harness.cli.main import main
 
     monkeypatch.setenv("FAKE_KEY", ENV_CANARY)
     with serve() as server:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main as harness_main
+from harness.cli.main import main as harness_main
 from support.fake_openai import serve
 from support.project import Project
 

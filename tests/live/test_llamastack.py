@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from harness._process import free_port
-from harness.llamastack import (
+from harness.servers.llamastack import (
     LlamaStackServer,
     LlamaStackServerError,
     missing_install,
     run_config,
 )
-from harness.localmodel import ARITHMETIC, GREETING, IDENTITY, LocalModelServer
+from harness.servers.localmodel import ARITHMETIC, GREETING, IDENTITY, LocalModelServer
+from harness.servers.process import free_port
 
 openai = pytest.importorskip("openai")
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from harness.llamastack import LlamaStackServer
-from harness.report import load_report
+from harness.outputs.report import load_report
+from harness.servers.llamastack import LlamaStackServer
 from support.project import REPO, Project
 
 STACK = ("-p", "no:cacheprovider")

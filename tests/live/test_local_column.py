@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.localmodel import LocalModelServer
-from harness.report import load_report
+from harness.outputs.report import load_report
+from harness.servers.localmodel import LocalModelServer
 from support.project import REPO, Project
 
 LOCAL = ("--harness-models", "local/*", "-p", "no:cacheprovider")

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from harness.errors import ConfigError
-from harness.localmodel import (
+from harness.plugin.localmodel_fixtures import require_local_model_tier
+from harness.servers.localmodel import (
     GREETING,
     IDENTITY,
     MODEL_ID,
@@ -32,9 +33,8 @@ from harness.localmodel import (
     build_tiny_model,
     snapshot_dir,
 )
-from harness.localmodel import build as build_module
-from harness.localmodel import fixtures as fixtures_module
-from harness.localmodel.fixtures import require_local_model_tier
+from harness.servers.localmodel import build as build_module
+from harness.servers.localmodel import fixtures as fixtures_module
 
 openai = pytest.importorskip("openai")
 
@@ -175,7 +175,7 @@ def test_build_is_deterministic_and_cached(tmp_path: Path) -> None:
     homes = [tmp_path / "a", tmp_path / "b"]
     code = (
         "import sys; from pathlib import Path; "
-        "from harness.localmodel import build_tiny_model; "
+        "from harness.servers.localmodel import build_tiny_model; "
         "print(build_tiny_model(hf_home=Path(sys.argv[1])))"
     )
     # Two fresh processes at once: each trains on one thread.

@@ -1,4 +1,4 @@
-"""Tests for harness.assemble: folding streamed chat chunks into a ChatCompletion."""
+"""Tests for harness.engine.assemble.chat: folding streamed chat chunks into a ChatCompletion."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from openai.types.chat import (
 )
 from openai.types.chat.chat_completion_chunk import ChoiceDelta
 
-from harness._http import httpx
-from harness.assemble import ChatAssembler, assemble_chat
+from harness.engine.assemble.chat import ChatAssembler, assemble_chat
 from harness.errors import StreamContractError
+from harness.util.httplib import httpx
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
 SEED_NAMES = [

@@ -18,16 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionChunk
 
-from harness._http import httpx
-from harness.assemble import ChatAssembler
-from harness.assemble_responses import ResponsesAssembler
-from harness.drivers.chat import ChatDriver
-from harness.drivers.responses import ResponsesDriver
+from harness.engine.assemble.chat import ChatAssembler
+from harness.engine.assemble.responses import ResponsesAssembler
+from harness.engine.drivers.chat import ChatDriver
+from harness.engine.drivers.responses import ResponsesDriver
+from harness.engine.matrix import Case, Column
 from harness.errors import HarnessError
-from harness.matrix import Case, Column
-from harness.providers import Provider
-from harness.recording import wire_json
-from harness.scenario import Scenario, load_scenarios
+from harness.replay.recording import wire_json
+from harness.spec.providers import Provider
+from harness.spec.scenario import Scenario, load_scenarios
+from harness.util.httplib import httpx
 from support.fuzz import bounded, json_values, mutated
 
 BASE_URL = "https://api.example.test/v1"

@@ -1,4 +1,4 @@
-"""Tests for harness.boundedjson: recording JSON bounded in depth, with no lone surrogate."""
+"""Tests for harness.util.boundedjson: recording JSON bounded in depth, with no lone surrogate."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from harness.boundedjson import MAX_JSON_DEPTH, parse_json
 from harness.errors import RecordingCorruptError
+from harness.util.boundedjson import MAX_JSON_DEPTH, parse_json
 
 
 def nested(depth: int) -> str:

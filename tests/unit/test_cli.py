@@ -1,4 +1,4 @@
-"""Tests for harness.cli: ``harness recordings import``."""
+"""Tests for harness.cli.main: ``harness recordings import``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from harness.cli import build_parser, main
+from harness.cli.importer import import_recordings
+from harness.cli.main import build_parser, main
 from harness.errors import HarnessError
-from harness.importer import import_recordings
-from harness.normalize import for_disk
-from harness.recording import Recording
-from harness.store import RecordingStore
+from harness.replay.normalize import for_disk
+from harness.replay.recording import Recording
+from harness.replay.store import RecordingStore
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "tests" / "data" / "seeds"

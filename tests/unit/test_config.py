@@ -1,4 +1,4 @@
-"""Tests for harness.config: settings precedence (option > env > ini > default)."""
+"""Tests for harness.spec.settings: settings precedence (option > env > ini > default)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import RecordMode, Settings, resolve_settings
 from harness.errors import ConfigError
+from harness.spec.settings import RecordMode, Settings, resolve_settings
 
 ROOT = Path("/project/root")
 

@@ -1,4 +1,4 @@
-"""Tests for harness.expect: every expectation kind, holding and failing, with its reason."""
+"""Tests for harness.engine.checks: every expectation kind, holding and failing, with its reason."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletion
 
-from harness.expect import CHECKS, failed, is_subset
-from harness.scenario import Expectation
-from harness.transcript import Exchange, ProviderError, StepResult
+from harness.engine.checks import CHECKS, failed, is_subset
+from harness.engine.transcript import Exchange, ProviderError, StepResult
+from harness.spec.scenario import Expectation
 
 
 def tool_call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.report import load_report, render_json, render_markdown
-from harness.report_html import render_html
+from harness.outputs.html import render_html
+from harness.outputs.report import load_report, render_json, render_markdown
 from support.fuzz import only_harness_errors
 
 RECORD: dict[str, Any] = {

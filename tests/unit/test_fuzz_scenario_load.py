@@ -15,11 +15,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.checks import cross_check
+from harness.engine.crosscheck import cross_check
+from harness.engine.matrix import columns
 from harness.errors import LocatedError
-from harness.matrix import columns
-from harness.providers import Provider
-from harness.scenario import load_scenarios, read_scenarios
+from harness.spec.providers import Provider
+from harness.spec.scenario import load_scenarios, read_scenarios
 from support.fuzz import only_harness_errors
 from support.project import REPO
 

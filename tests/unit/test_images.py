@@ -1,4 +1,4 @@
-"""Tests for harness.images: images in steps are confined, regular, size-capped files."""
+"""Tests for harness.spec.images: images in steps are confined, regular, size-capped files."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import images
-from harness.drivers.common import image_data_url
+from harness.engine.drivers.common import image_data_url
 from harness.errors import ScenarioError
-from harness.scenario import Scenario, load_scenarios
+from harness.spec import images
+from harness.spec.scenario import Scenario, load_scenarios
 
 
 def scenario_naming(tmp_path: Path, name: str, **kwargs: object) -> Scenario:

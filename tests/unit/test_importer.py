@@ -1,4 +1,4 @@
-"""Tests for harness.importer: exact accounting, duplicates merged or kept per test, nothing
+"""Tests for harness.cli.importer: exact accounting, duplicates merged or kept per test, nothing
 replaced, all-or-nothing unless skipping was asked for; exceptions become HTTP errors that the
 real SDK raises as the recorded class."""
 
@@ -10,12 +10,12 @@ from pathlib import Path
 import openai
 import pytest
 
-from harness.assemble import assemble_chat
+from harness.cli.importer import import_recordings
+from harness.engine.assemble.chat import assemble_chat
 from harness.errors import HarnessError, RecordingConflictError, SecretLeakError
-from harness.importer import import_recordings
-from harness.recording import Recording, RequestKey
-from harness.store import RecordingStore
-from harness.transport import CallContext, ReplayTransport
+from harness.replay.recording import Recording, RequestKey
+from harness.replay.store import RecordingStore
+from harness.replay.transport import CallContext, ReplayTransport
 from support.seed_corpus import PROVIDER, SeedCase, error_case, mixed_batch
 
 

@@ -1,4 +1,4 @@
-"""Tests for harness.jsondiff: one path-addressed line per differing leaf."""
+"""Tests for harness.util.jsondiff: one path-addressed line per differing leaf."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.jsondiff import diff_paths
+from harness.util.jsondiff import diff_paths
 
 
 def messages(*contents: str) -> dict[str, Any]:

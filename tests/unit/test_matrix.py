@@ -1,4 +1,4 @@
-"""Tests for harness.matrix: columns, column selection, and the cases of a scenario."""
+"""Tests for harness.engine.matrix: columns, column selection, and the cases of a scenario."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from harness.matrix import Case, Column, cases_for, columns, select_columns
-from harness.providers import ModelSpec, Provider
-from harness.scenario import Scenario, Step
+from harness.engine.matrix import Case, Column, cases_for, columns, select_columns
+from harness.spec.providers import ModelSpec, Provider
+from harness.spec.scenario import Scenario, Step
 
 OPENAI = Provider(
     id="openai",

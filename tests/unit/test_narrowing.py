@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.engine.matrix import Column, columns
+from harness.engine.narrowing import check_filter, check_scenario, did_you_mean
 from harness.errors import ConfigError, ScenarioError
-from harness.matrix import Column, columns
-from harness.narrowing import check_filter, check_scenario, did_you_mean
-from harness.providers import Provider
-from harness.scenario import Scenario
+from harness.spec.providers import Provider
+from harness.spec.scenario import Scenario
 
 MATRIX: list[Column] = columns(
     [

@@ -1,4 +1,4 @@
-"""Tests for harness.providers: the providers file and its located errors."""
+"""Tests for harness.spec.providers: the providers file and its located errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, ProviderConfigError
-from harness.providers import ModelSpec, Provider, load_providers, load_providers_file
+from harness.spec.providers import ModelSpec, Provider, load_providers, load_providers_file
 
 
 def pos_of(text: str, needle: str, nth: int = 0) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.record_cli import describe_changes, file_state
+from harness.cli.record import describe_changes, file_state
 
 
 def test_changes_are_listed_by_kind(tmp_path: Path) -> None:

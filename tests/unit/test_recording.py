@@ -1,4 +1,4 @@
-"""Tests for harness.recording: request keys, the seed (llama-stack) format, and replay bytes."""
+"""Tests for harness.replay.recording: request keys, the seed format, replay bytes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from harness.errors import RecordingCorruptError
-from harness.recording import (
+from harness.replay.recording import (
     Recording,
     RequestKey,
     canonical_json,

@@ -1,4 +1,4 @@
-"""Tests for harness.report and harness.report_cli: records, merging, JSON/markdown/terminal."""
+"""Tests for harness.outputs.report and harness.cli.report: records, merging, renderers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from harness.cli.report import add_report_commands
 from harness.errors import HarnessError
-from harness.report import (
+from harness.outputs.report import (
     PassRate,
     grid,
     load_report,
@@ -23,7 +24,6 @@ from harness.report import (
     without_timings,
     write_report,
 )
-from harness.report_cli import add_report_commands
 
 
 def record(scenario: str, column: str, outcome: str, **extra: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Tests for harness.report_html: one self-contained, escaped page with the grid and details."""
+"""Tests for harness.outputs.html: one self-contained, escaped page with the grid and details."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from harness.report_html import render_html
+from harness.outputs.html import render_html
 
 XSS = "<script>alert(1)</script>"
 VOID = {"meta", "br", "hr", "img", "input", "link"}

@@ -1,4 +1,4 @@
-"""Tests for harness.scenario: the scenario model, its loader, and located one-line errors."""
+"""Tests for harness.spec.scenario: the scenario model, its loader, and located one-line errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ScenarioError
-from harness.scenario import (
+from harness.spec.scenario import (
     ErrorExpect,
     Expectation,
     Scenario,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from harness.errors import SecretLeakError
-from harness.secrets import SecretScanner, key_kind, strip_userinfo
+from harness.replay.secrets import SecretScanner, key_kind, strip_userinfo
 
 ENV_VALUE = "canary-env-value-7f3a9c2e41"
 SHAPES = {

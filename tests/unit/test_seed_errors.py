@@ -1,4 +1,4 @@
-"""Tests for harness.seed_errors: llama-stack exception records turned into the HTTP error
+"""Tests for harness.replay.seed_errors: llama-stack exception records turned into the HTTP error
 response the provider sent."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.seed_errors import UnreplayableError, native_response, sdk_error_for
+from harness.replay.seed_errors import UnreplayableError, native_response, sdk_error_for
 
 
 def record(**data: Any) -> dict[str, Any]:

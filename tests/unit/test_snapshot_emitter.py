@@ -8,7 +8,7 @@ import string
 import pytest
 import yaml
 
-from harness import snapshot
+from harness.outputs import snapshot
 
 TRICKY = [
     "",

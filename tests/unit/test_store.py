@@ -1,4 +1,4 @@
-"""Tests for harness.store: the recordings folder, atomic writes, and nearest-recording lookup."""
+"""Tests for harness.replay.store: the recordings folder, atomic writes, nearest lookup."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from harness import store as store_module
 from harness.errors import RecordingCorruptError, SecretLeakError
-from harness.recording import Recording, RequestKey, wrap
-from harness.secrets import SecretScanner
-from harness.store import RecordingStore, write_atomic
+from harness.replay import store as store_module
+from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.secrets import SecretScanner
+from harness.replay.store import RecordingStore, write_atomic
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
 

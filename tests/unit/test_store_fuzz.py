@@ -15,10 +15,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.cli.maintenance import show, verify
 from harness.errors import RecordingCorruptError
-from harness.maintenance import show, verify
-from harness.secrets import SecretScanner
-from harness.store import RecordingStore
+from harness.replay.secrets import SecretScanner
+from harness.replay.store import RecordingStore
 from support.fuzz import bounded, json_values, mutated
 
 REPO = Path(__file__).resolve().parents[2]

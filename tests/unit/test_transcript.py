@@ -1,4 +1,4 @@
-"""Tests for harness.transcript.readable: a reply is read once, and a wrong shape is one error."""
+"""Tests for harness.engine.transcript.readable: a reply is read once; a bad shape is one error."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletion
 
+from harness.engine.transcript import Exchange, readable
 from harness.errors import MalformedReplyError
-from harness.transcript import Exchange, readable
 
 
 def reply(message: Any) -> ChatCompletion:

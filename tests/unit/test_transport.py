@@ -1,4 +1,4 @@
-"""Tests for harness.transport: record and replay transports, driven through the real SDK."""
+"""Tests for harness.replay.transport: record and replay transports, driven through the real SDK."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
 
-from harness._http import httpx
 from harness.errors import HarnessError, RecordingMissError
-from harness.recording import Recording, RequestKey, wrap
-from harness.store import RecordingStore
-from harness.transport import (
+from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.store import RecordingStore
+from harness.replay.transport import (
     CallContext,
     RecordingTransport,
     ReplayTransport,
     parse_sse,
     shown,
 )
+from harness.util.httplib import httpx
 
 BASE_URL = "https://api.example.test/v1"
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"

@@ -1,4 +1,4 @@
-"""Tests for harness.yamlsrc: safe YAML loading with 1-based positions of every node."""
+"""Tests for harness.util.yamlsrc: safe YAML loading with 1-based positions of every node."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from types import ModuleType
 import pytest
 import yaml
 
-from harness import yamlsrc
 from harness.errors import LocatedError, ScenarioError
-from harness.yamlsrc import LocDict, LocList, load_yaml, locate, value_pos
+from harness.util import yamlsrc
+from harness.util.yamlsrc import LocDict, LocList, load_yaml, locate, value_pos
 
 
 def pos_of(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
@@ -261,7 +261,7 @@ def test_the_c_loader_is_used_when_pyyaml_has_it() -> None:
 
 
 def _pure_python_copy(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """A separate copy of harness.yamlsrc, imported while PyYAML lacks its C loader."""
+    """A separate copy of harness.util.yamlsrc, imported while PyYAML lacks its C loader."""
     monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
     spec = importlib.util.spec_from_file_location("harness._yamlsrc_pure", yamlsrc.__file__)
     assert spec is not None and spec.loader is not None

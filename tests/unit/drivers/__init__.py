@@ -1,1 +1,1 @@
-"""Tests for harness.drivers (a package so its module names cannot clash with other folders)."""
+"""Tests for harness.engine.drivers (a package: its module names cannot clash)."""

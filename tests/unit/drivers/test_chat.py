@@ -1,4 +1,4 @@
-"""Tests for harness.drivers.chat: what goes on the wire, history, images, tools, errors."""
+"""Tests for harness.engine.drivers.chat: what goes on the wire, history, images, tools, errors."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
-from harness._http import httpx
-from harness.drivers.chat import ChatDriver, assistant_message
+from harness.engine.drivers.chat import ChatDriver, assistant_message
+from harness.engine.matrix import Case, Column, StreamVariant
+from harness.engine.transcript import ProviderError, StepResult
 from harness.errors import ExpectationError, RecordingMissError, ScenarioError
-from harness.matrix import Case, Column, StreamVariant
-from harness.providers import Provider
-from harness.recording import Recording, wrap
-from harness.scenario import load_scenarios
-from harness.store import RecordingStore
-from harness.transcript import ProviderError, StepResult
-from harness.transport import CallContext, ReplayTransport
+from harness.replay.recording import Recording, wrap
+from harness.replay.store import RecordingStore
+from harness.replay.transport import CallContext, ReplayTransport
+from harness.spec.providers import Provider
+from harness.spec.scenario import load_scenarios
+from harness.util.httplib import httpx
 
 BASE_URL = "https://api.example.test/v1"
 PROVIDER = Provider(id="prov", base_url=BASE_URL, models=["model-x"])

@@ -1,4 +1,4 @@
-"""Tests for harness.drivers.responses: replies of the wrong shape are one malformed-reply error."""
+"""Tests for harness.engine.drivers.responses: a wrong-shape reply is one malformed-reply error."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import openai
 import pytest
 
-from harness._http import httpx
-from harness.drivers.responses import ResponsesDriver
+from harness.engine.drivers.responses import ResponsesDriver
+from harness.engine.matrix import Case, Column
 from harness.errors import MalformedReplyError
-from harness.matrix import Case, Column
-from harness.providers import Provider
-from harness.scenario import load_scenarios
+from harness.spec.providers import Provider
+from harness.spec.scenario import load_scenarios
+from harness.util.httplib import httpx
 
 BASE_URL = "https://api.example.test/v1"
 PROVIDER = Provider(id="prov", base_url=BASE_URL, models=["model-x"])

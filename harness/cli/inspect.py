@@ -1,0 +1,149 @@
+"""``harness list``, ``harness validate`` and ``harness schema``: scenario files without pytest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import LocatedError
+from harness.util.paths import PYTEST_NORECURSEDIRS, skipped_by_pytest, yaml_files
+
+# `harness --help` builds this module's parsers: the models (pydantic, the SDK) load in the
+# commands, not here.
+if TYPE_CHECKING:
+    from harness.engine.matrix import Column
+    from harness.spec.scenario import Scenario
+
+
+def add_inspect_commands(subparsers: Any) -> None:
+    """Add ``list``, ``validate`` and ``schema`` to the ``harness`` command."""
+    listing = subparsers.add_parser("list", help="scenarios x columns, with skip reasons")
+    _common(listing)
+    listing.set_defaults(handler=_cmd_list)
+    validate = subparsers.add_parser("validate", help="check scenario and provider files")
+    _common(validate)
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.set_defaults(handler=_cmd_validate)
+    schema = subparsers.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=_cmd_schema)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["scenarios"], help="files or folders")
+    parser.add_argument("--providers", default="providers.yaml", help="providers file")
+    parser.add_argument("--models", default="", help="comma-separated column globs")
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, from the models that validate them."""
+    from harness.spec.scenario import _INTERNAL, ScenarioFile
+
+    schema = ScenarioFile.model_json_schema(by_alias=True)
+    for definition in schema.get("$defs", {}).values():
+        for name in _INTERNAL:
+            definition.get("properties", {}).pop(name, None)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "harness scenario file"
+    return schema
+
+
+def scenario_files(paths: list[str]) -> Iterator[Path]:
+    """YAML files named, or found under named folders (snapshots excluded)."""
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from yaml_files(path)
+        else:
+            yield path
+
+
+def _matrix(args: argparse.Namespace) -> list[Column]:
+    from harness.engine.matrix import columns, select_columns
+    from harness.engine.narrowing import check_filter
+    from harness.spec.providers import load_providers
+
+    patterns = [m.strip() for m in args.models.split(",") if m.strip()]
+    all_columns = columns(load_providers(Path(args.providers)))
+    check_filter(all_columns, patterns, source="--models")
+    return select_columns(all_columns, patterns)
+
+
+def uncollected_notes(paths: list[str]) -> Iterator[str]:
+    """A warning per scenario file pytest will not collect (in a ``norecursedirs`` folder)."""
+    for name in paths:
+        if Path(name).is_dir():
+            for path in yaml_files(Path(name)):
+                folder = skipped_by_pytest(path, Path(name), PYTEST_NORECURSEDIRS)
+                if folder:
+                    yield (
+                        f"{path}:1:1: warning: pytest does not collect this file ({folder} "
+                        "matches its norecursedirs); move it or change norecursedirs"
+                    )
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from harness.spec.scenario import load_scenarios
+
+    matrix = _matrix(args)
+    for path in scenario_files(args.paths):
+        for scenario in load_scenarios(path):
+            for line in _case_lines(path, scenario, matrix):
+                print(line)
+    for note in uncollected_notes(args.paths):
+        print(note)
+    return 0
+
+
+def _case_lines(path: Path, scenario: Scenario, matrix: list[Column]) -> Iterator[str]:
+    from harness.engine.matrix import cases_for
+
+    cases = cases_for(scenario, matrix)
+    if not cases:
+        yield f"{path}::{scenario.id}  (no matrix column matches)"
+    for case in cases:
+        note = f"  (skip: {case.skip_reason})" if case.skip_reason else ""
+        note += f"  (xfail: {case.xfail_reason})" if case.xfail_reason else ""
+        yield f"{path}::{scenario.id}[{case.id}]{note}"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every problem of every file, in file order; images must lie under the working folder."""
+    from harness.engine.crosscheck import cross_check
+    from harness.engine.matrix import columns
+    from harness.spec.providers import load_providers
+    from harness.spec.scenario import read_scenarios
+
+    problems: list[LocatedError] = []
+    files = list(scenario_files(args.paths))
+    warnings = list(uncollected_notes(args.paths))
+    matrix: list[Column] | None = None
+    try:
+        matrix = columns(load_providers(Path(args.providers)))
+    except LocatedError as exc:
+        problems.append(exc)
+    for path in files:
+        scenarios, found = read_scenarios(path, image_root=Path.cwd())
+        if not scenarios and not found:
+            warnings.append(f"{path}:1:1: warning: no scenarios in this file")
+        found += cross_check(scenarios, matrix)
+        problems.extend(sorted(found, key=lambda p: (p.line, p.col)))
+    checked = len(files) + 1
+    if args.format == "json":
+        print(json.dumps([_problem(p) for p in problems], indent=2))
+    else:
+        for line in [*map(str, problems), *warnings]:
+            print(line)
+        print(f"checked {checked} file(s): {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _problem(error: LocatedError) -> dict[str, Any]:
+    return {"path": error.path, "line": error.line, "col": error.col, "cause": error.cause}
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(scenario_schema(), indent=2))
+    return 0

@@ -1,0 +1,1 @@
+"""Running cases: the matrix, drivers, reply assembly, the runner and its transcript."""

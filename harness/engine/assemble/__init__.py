@@ -1,0 +1,1 @@
+"""Reply assembly: SDK objects from (streamed) replies."""

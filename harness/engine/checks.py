@@ -1,0 +1,271 @@
+"""Expectations: the model of what a step may expect, and the checks that decide it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from harness.engine.refs import resolve
+from harness.engine.transcript import StepResult
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ErrorExpect(_Model):
+    """An expected provider error: the HTTP status and a substring of its message."""
+
+    status: int | None = None
+    message: str | None = None
+
+
+class ItemsExpect(_Model):
+    """Checks on a list of conversation items (``data``); roles compare as a multiset unless
+    ``ordered`` (the API does not always promise an order)."""
+
+    count: Annotated[int, Field(ge=0)] | None = None
+    roles: list[str] | None = None
+    ordered: bool = False
+    texts: list[str] | None = None  # substrings each found in some item's text
+
+
+class ToolCallExpect(_Model):
+    """An expected tool call; ``arguments`` is compared as a JSON subset."""
+
+    name: str
+    arguments: dict[str, Any] | None = None
+
+
+class Expectation(_Model):
+    """One check on a step's assembled reply. Exactly one key is set."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    contains: str | None = None
+    icontains: str | None = None
+    not_contains: str | None = None
+    regex: str | None = None
+    equals: str | None = None
+    finish_reason: str | None = None
+    error: ErrorExpect | None = None
+    tool_call: ToolCallExpect | None = None
+    no_tool_call: Literal[True] | None = None
+    same_as_nonstream: Literal[True] | None = None
+    # On what an operation returned (conversations, items, ...):
+    metadata: dict[str, Any] | None = None
+    deleted: bool | None = None
+    items: ItemsExpect | None = None
+    matches: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) != 1:
+            keys = ", ".join(map(repr, data)) or "none"
+            raise ValueError(f"an expectation has exactly one key, got {keys}")
+        return data
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except (re.error, RecursionError, OverflowError) as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+    @property
+    def kind(self) -> str:
+        """The expectation's key, e.g. ``icontains``."""
+        return next(iter(self.model_fields_set))
+
+    @property
+    def value(self) -> Any:
+        """The expectation's argument."""
+        return getattr(self, self.kind)
+
+    def describe(self) -> str:
+        """One-line rendering, e.g. ``icontains: 'earth'``."""
+        value = self.value
+        if isinstance(value, BaseModel):
+            value = value.model_dump(exclude_none=True)
+        return f"{self.kind}: {value!r}"
+
+
+# Each check returns None when it holds, or a one-line reason.
+Check = Callable[[Any, StepResult], str | None]
+
+
+def _contains(value: str, result: StepResult) -> str | None:
+    return None if value in result.text else f"the reply does not contain {value!r}"
+
+
+def _icontains(value: str, result: StepResult) -> str | None:
+    ok = value.casefold() in result.text.casefold()
+    return None if ok else f"the reply does not contain {value!r} (ignoring case)"
+
+
+def _not_contains(value: str, result: StepResult) -> str | None:
+    return None if value not in result.text else f"the reply contains {value!r}"
+
+
+def _regex(value: str, result: StepResult) -> str | None:
+    return None if re.search(value, result.text) else f"the reply does not match /{value}/"
+
+
+def _equals(value: str, result: StepResult) -> str | None:
+    return None if result.text == value else f"the reply is not exactly {value!r}"
+
+
+def _finish_reason(value: str, result: StepResult) -> str | None:
+    actual = result.finish_reason
+    return None if actual == value else f"finish_reason is {actual!r}, not {value!r}"
+
+
+def _error(value: Any, result: StepResult) -> str | None:
+    error = result.error
+    if error is None:
+        return "expected a provider error, got a reply"
+    if value.status is not None and error.status != value.status:
+        return f"expected HTTP {value.status}, got {error.describe()}"
+    if value.message is not None:
+        haystack = f"{error.message} {json.dumps(error.body, default=str)}"
+        if value.message.casefold() not in haystack.casefold():
+            return f"the error does not mention {value.message!r}: {error.describe()}"
+    return None
+
+
+def _tool_call(value: Any, result: StepResult) -> str | None:
+    calls = result.tool_calls
+    named = [c for c in calls if c.name == value.name]
+    if not named:
+        made = ", ".join(c.name for c in calls) or "none"
+        return f"no call to tool {value.name!r} (calls made: {made})"
+    if value.arguments is None:
+        return None
+    for call in named:
+        try:
+            arguments = json.loads(call.arguments or "null")
+        except ValueError:
+            continue
+        if is_subset(value.arguments, arguments):
+            return None
+    got = "; ".join(c.arguments for c in named)
+    return f"tool {value.name!r} was called with {got}, not with {json.dumps(value.arguments)}"
+
+
+def _no_tool_call(value: Any, result: StepResult) -> str | None:
+    if not result.called_any_tool:
+        return None
+    names = ", ".join(c.name for c in result.tool_calls) or "a non-function tool"
+    return f"the model called tools: {names}"
+
+
+def _payload(result: StepResult) -> Any:
+    """What the step returned as JSON: an operation's payload, or a model reply's dump."""
+    if result.payload is not None:
+        return result.payload
+    reply = result.reply
+    return reply.model_dump(mode="json", warnings=False) if isinstance(reply, BaseModel) else None
+
+
+def _metadata(value: dict[str, Any], result: StepResult) -> str | None:
+    actual = (_payload(result) or {}).get("metadata")
+    ok = is_subset(value, actual)
+    return None if ok else f"metadata is {json.dumps(actual)}, not {json.dumps(value)}"
+
+
+def _deleted(value: bool, result: StepResult) -> str | None:
+    actual = (_payload(result) or {}).get("deleted")
+    return None if actual is value else f"deleted is {json.dumps(actual)}, not {json.dumps(value)}"
+
+
+def _items(value: Any, result: StepResult) -> str | None:
+    data = (_payload(result) or {}).get("data")
+    if not isinstance(data, list):
+        return "the step returned no list of items"
+    if value.count is not None and len(data) != value.count:
+        return f"{len(data)} items, not {value.count}"
+    roles = [item.get("role") for item in data if isinstance(item, dict)]
+    if value.roles is not None:
+        same = roles == value.roles if value.ordered else Counter(roles) == Counter(value.roles)
+        if not same:
+            how = "in order" if value.ordered else "in any order"
+            return f"item roles are {roles}, not {value.roles} ({how})"
+    texts = [json.dumps(item, ensure_ascii=False) for item in data]
+    for wanted in value.texts or []:
+        if not any(wanted in text for text in texts):
+            return f"no item contains {wanted!r}"
+    return None
+
+
+def _matches(value: dict[str, Any], result: StepResult) -> str | None:
+    actual = _payload(result)
+    if is_subset(value, actual):
+        return None
+    return f"the result does not match {json.dumps(value)}: {json.dumps(actual)[:300]}"
+
+
+CHECKS: dict[str, Check] = {
+    "contains": _contains,
+    "icontains": _icontains,
+    "not_contains": _not_contains,
+    "regex": _regex,
+    "equals": _equals,
+    "finish_reason": _finish_reason,
+    "error": _error,
+    "tool_call": _tool_call,
+    "no_tool_call": _no_tool_call,
+    "metadata": _metadata,
+    "deleted": _deleted,
+    "items": _items,
+    "matches": _matches,
+}
+
+
+def is_subset(expected: Any, actual: Any) -> bool:
+    """Whether ``expected`` is a JSON subset of ``actual`` (mappings may have extra keys)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and is_subset(value, actual[key]) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(is_subset(e, a) for e, a in zip(expected, actual, strict=True))
+        )
+    return bool(expected == actual and type(expected) is type(actual)) or (
+        isinstance(expected, int | float)
+        and isinstance(actual, int | float)
+        and not isinstance(expected, bool)
+        and not isinstance(actual, bool)
+        and expected == actual
+    )
+
+
+def failed(
+    expectation: Expectation, result: StepResult, *, saved: dict[str, Any] | None = None
+) -> str | None:
+    """The reason ``expectation`` fails on ``result``, or None when it holds.
+
+    A step that ended in an unexpected provider error fails every expectation but ``error``.
+    ``${name.path}`` references in text and mapping values resolve against ``saved``.
+    """
+    kind = expectation.kind
+    if result.error is not None and kind != "error":
+        return f"the provider answered with an error: {result.error.describe()}"
+    check = CHECKS.get(kind)
+    if check is None:  # checked elsewhere (e.g. same_as_nonstream, by the runner)
+        return None
+    value = expectation.value
+    if saved and isinstance(value, str | dict):
+        value = resolve(value, saved)
+    return check(value, result)

@@ -1,0 +1,290 @@
+"""Running cases: one OpenAI client per provider, wired to record/replay transports."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import openai
+
+from harness.engine.checks import failed
+from harness.engine.drivers.chat import ChatDriver
+from harness.engine.drivers.responses import ResponsesDriver
+from harness.engine.matrix import Case
+from harness.engine.outbound import REPLAY_API_KEY, Outbound
+from harness.engine.transcript import StepResult
+from harness.errors import (
+    ConfigError,
+    ExpectationError,
+    ExpectationFailed,
+    HarnessError,
+    MalformedReplyError,
+    RecordingMissError,
+    StreamContractError,
+)
+from harness.replay.secrets import SecretScanner
+from harness.replay.store import RecordingStore
+from harness.replay.transport import (
+    CallContext,
+    LiveTransport,
+    RecordingTransport,
+    ReplayTransport,
+    shown,
+)
+from harness.spec.providers import Provider
+from harness.spec.settings import RecordMode, Settings
+from harness.util.httplib import httpx
+from harness.util.jsondiff import diff_paths
+
+__all__ = ["REPLAY_API_KEY", "Runner", "Transcript"]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Everything one case produced, and why it failed (if it did)."""
+
+    case: Case
+    steps: tuple[StepResult, ...]
+    failure: str | None = None
+    missing: bool = False  # failed for want of a recording
+    departure: bool = False  # failed only because an `expect` entry did not hold
+    mode: str = "replayed"  # replayed | recorded | live
+    latency: float | None = None  # seconds spent waiting on the provider
+    usage: dict[str, int] | None = None
+
+
+class Runner:
+    """Runs cases against their providers under one set of :class:`Settings`."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        env: Mapping[str, str] | None = None,
+        scanner: SecretScanner | None = None,
+    ) -> None:
+        self.settings = settings
+        self.env = os.environ if env is None else env
+        # The session's policy (its allowlist, every provider's key), or one of its own.
+        self.scanner = scanner or SecretScanner(env=self.env)
+        self.store = RecordingStore(root=settings.recordings_dir, scanner=self.scanner)
+        self._clients: dict[str, tuple[openai.OpenAI, CallContext]] = {}
+
+    def client_for(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
+        """The (cached) SDK client for ``provider`` and the context its transport reads."""
+        if provider.id not in self._clients:
+            self._clients[provider.id] = self._make_client(provider)
+        return self._clients[provider.id]
+
+    def close(self) -> None:
+        """Close every client (and so its transport)."""
+        for client, _context in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def _make_client(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
+        mode = self.settings.record_mode
+        self.scanner.watch(provider.api_key_env)
+        self.scanner.watch_url(provider.base_url_as_given(self.env))
+        context = CallContext()
+        # Resolved lazily: replaying needs neither base_url's variables nor an API key.
+        outbound = Outbound(provider=provider, env=self.env, mode=mode)
+        base_url = outbound.client_base_url
+        common = {"store": self.store, "provider": provider.id, "base_url": base_url}
+        transport: httpx.BaseTransport
+        if mode is RecordMode.REPLAY:
+            transport = ReplayTransport(context=context, **common)  # type: ignore[arg-type]
+        elif mode is RecordMode.LIVE:
+            transport = LiveTransport(
+                inner=httpx.HTTPTransport(), context=context, before_send=outbound.check
+            )
+        else:
+            transport = RecordingTransport(
+                context=context,
+                recorded_base_url=provider.recorded_base_url(),
+                inner=httpx.HTTPTransport(),
+                replay_first=mode is RecordMode.RECORD_MISSING,
+                before_send=outbound.check,
+                **common,  # type: ignore[arg-type]
+            )
+        client = openai.OpenAI(
+            base_url=base_url,
+            api_key=outbound.client_api_key,
+            http_client=openai.DefaultHttpxClient(transport=transport),
+            # Replay answers instantly and deterministically: a retry would only hide a miss.
+            max_retries=0 if mode is RecordMode.REPLAY else 2,
+        )
+        return client, context
+
+    def run(self, case: Case, *, test_id: str) -> Transcript:
+        """Run every step of ``case`` until one fails; the transcript says what happened.
+
+        In ``record-missing``, a stateful scenario is recorded as a unit: it first runs from
+        recordings only, and if any request misses, the whole scenario runs again live, so the
+        server ids that later requests carry always match the recordings.
+        """
+        try:
+            client, context = self.client_for(case.column.provider)
+        except ConfigError as exc:  # one line, no traceback: e.g. a key or base_url problem
+            return Transcript(case=case, steps=(), failure=str(exc))
+        scenario = case.scenario
+        scope, fallback = scenario.recording_scope(case.id)
+        context.reset(test_id=test_id)
+        context.scope, context.shared_fallback = scope, fallback
+        unit = scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
+        context.replay_only = unit
+        transcript = self._attempt(case, client=client, context=context)
+        if unit and transcript.missing:
+            context.reset(test_id=test_id)
+            context.scope, context.shared_fallback = scope, fallback
+            context.force_live = True
+            transcript = self._attempt(case, client=client, context=context)
+        return transcript
+
+    def _attempt(self, case: Case, *, client: openai.OpenAI, context: CallContext) -> Transcript:
+        scenario = case.scenario
+        context.record_hint = (
+            f"pytest {shlex.quote(context.test_id)} --harness-record-mode=record-missing"
+        )
+        if case.column.provider.api_key_env:
+            context.record_hint += f"  (needs {case.column.provider.api_key_env})"
+        results: list[StepResult] = []
+
+        def on_step(index: int) -> None:
+            context.where = (
+                f"{scenario.path}:{scenario.step_line(index)}: {scenario.id} [{case.id}], "
+                f"step {index + 1}"
+            )
+
+        failure: str | None = None
+        missing = departure = False
+        try:
+            driver = driver_for(case, client)
+            for result in driver.steps(on_step=on_step):
+                results.append(result)
+                self.check(case, result, saved=getattr(driver, "saved", None))
+            if case.variant == "stream" and any(
+                e.kind == "same_as_nonstream" for step in scenario.steps for e in step.expect
+            ):
+                self.check_same_as_nonstream(case, tuple(results), client=client)
+        except RecordingMissError as exc:
+            failure, missing = str(exc), True
+        except ExpectationFailed as exc:
+            failure, departure = str(exc), True
+        except (MalformedReplyError, StreamContractError) as exc:
+            failure = str(exc)
+            if context.last_source:
+                failure += f"\n  answered by: {shown(context.last_source)}"
+        except HarnessError as exc:
+            failure = str(exc)
+        return Transcript(
+            case=case,
+            steps=tuple(results),
+            failure=failure,
+            missing=missing,
+            departure=departure,
+            mode=context.mode(live=self.settings.record_mode is RecordMode.LIVE),
+            latency=context.latency if self.settings.record_mode.reaches_network else None,
+            usage=_usage(results),
+        )
+
+    def check_same_as_nonstream(
+        self, case: Case, steps: tuple[StepResult, ...], *, client: openai.OpenAI
+    ) -> None:
+        """Run the ``nostream`` twin of a ``stream`` case and compare the assembled replies."""
+        twin = driver_for(replace(case, variant="nostream"), client)
+        for streamed, plain in zip(steps, twin.steps(), strict=False):
+            step = case.scenario.steps[streamed.index]
+            for number, expectation in enumerate(step.expect):
+                if expectation.kind != "same_as_nonstream":
+                    continue
+                changes = diff_paths(reply_summary(plain), reply_summary(streamed))
+                if changes:
+                    reason = "the streamed reply differs from the non-streamed one: " + "; ".join(
+                        changes[:5]
+                    )
+                    raise ExpectationFailed(
+                        failure_message(case, streamed, reason=reason, expectation=number)
+                    )
+
+    def check(self, case: Case, result: StepResult, *, saved: dict[str, Any] | None = None) -> None:
+        """Raise :class:`ExpectationError` for the step's first failing expectation."""
+        scenario = case.scenario
+        step = scenario.steps[result.index]
+        # A provider error the step did not expect comes first: it is never a known departure,
+        # whatever the step's other expectations would say about the missing reply.
+        if result.error is not None and not any(e.kind == "error" for e in step.expect):
+            raise ExpectationError(
+                failure_message(case, result, reason=f"provider error: {result.error.describe()}")
+            )
+        for number, expectation in enumerate(step.expect):
+            reason = failed(expectation, result, saved=saved)
+            if reason is not None:
+                raise ExpectationFailed(
+                    failure_message(case, result, reason=reason, expectation=number)
+                )
+
+
+def driver_for(case: Case, client: openai.OpenAI) -> ChatDriver | ResponsesDriver:
+    """The driver of the scenario's API."""
+    if case.scenario.api == "responses":
+        return ResponsesDriver(client=client, case=case)
+    return ChatDriver(client=client, case=case)
+
+
+def _usage(results: list[StepResult]) -> dict[str, int] | None:
+    """Token counts summed over every reply that reported them."""
+    totals = {"prompt_tokens": 0, "completion_tokens": 0}
+    seen = False
+    for result in results:
+        for exchange in result.exchanges:
+            usage = getattr(exchange.reply, "usage", None)
+            if usage is not None:
+                seen = True
+                # chat: prompt/completion_tokens; responses: input/output_tokens
+                totals["prompt_tokens"] += _tokens(usage, "prompt_tokens", "input_tokens")
+                totals["completion_tokens"] += _tokens(usage, "completion_tokens", "output_tokens")
+    return totals if seen else None
+
+
+def _tokens(usage: object, *names: str) -> int:
+    for name in names:
+        value = getattr(usage, name, None)
+        if isinstance(value, int):
+            return value
+    return 0
+
+
+def reply_summary(result: StepResult) -> dict[str, object]:
+    """What must match between a streamed and a non-streamed reply."""
+    return {
+        "content": result.text,
+        "finish_reason": result.finish_reason,
+        "tool_calls": [(c.name, c.arguments) for c in result.tool_calls],
+        "error": result.error.status if result.error else None,
+    }
+
+
+def failure_message(
+    case: Case, result: StepResult, *, reason: str, expectation: int | None = None
+) -> str:
+    """The multi-line report of a failed step: where, what was expected, what came back."""
+    scenario = case.scenario
+    step = scenario.steps[result.index]
+    lines = [
+        f"{scenario.path}:{scenario.step_line(result.index)}: scenario {scenario.id!r} "
+        f"[{case.id}], step {result.index + 1}: {reason}"
+    ]
+    if expectation is not None:
+        line = scenario.expect_line(result.index, expectation)
+        lines.append(
+            f"  expectation ({scenario.path}:{line}): {step.expect[expectation].describe()}"
+        )
+    if result.reply is not None:
+        lines.append(f"  reply (finish_reason={result.finish_reason}): {result.text!r}")
+        for call in result.tool_calls:
+            lines.append(f"  tool call: {call.name}({call.arguments})")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""What a run leaves behind: snapshot documents and JSON/Markdown/HTML/terminal reports."""

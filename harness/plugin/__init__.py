@@ -1,0 +1,1 @@
+"""The pytest adapter: the only modules that import pytest or syrupy."""

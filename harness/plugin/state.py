@@ -1,0 +1,104 @@
+"""What the plugin holds before a scenario is seen; the session itself comes on first need.
+
+A pytest plugin loads in every pytest run of its environment. Creating a
+:class:`~harness.plugin.session.HarnessSession` imports the ``openai`` SDK, pydantic models and
+syrupy (about a second), so :class:`PluginState` keeps only what a run that collects no
+scenario needs: the settings (checked at configure time, so a bad option is still a usage
+error), the folders to skip and the test for scenario files. The session is imported and
+created when a scenario file is collected or a harness fixture is used, and at configure time
+when ``--harness-models`` or ``--harness-report`` is given or on an xdist controller.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.spec.settings import Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from harness.plugin.session import HarnessSession
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def checked_settings(config: pytest.Config) -> Settings:
+    """The run's settings; a :class:`pytest.UsageError` for a bad value or a refused record
+    mode."""
+    from harness.plugin.preflight import check_paths  # stdlib and small harness modules only
+
+    try:
+        settings = resolve_settings(
+            option=lambda name: config.getoption(f"harness_{name}", None),
+            ini=lambda name: str(config.getini(f"harness_{name}")),
+            env=os.environ,
+            rootdir=config.rootpath,
+        )
+        reports = [Path(p) for p in config.getoption("harness_report", None) or []]
+        check_paths(settings=settings, reports=reports, rootdir=config.rootpath)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    # Recording in CI is almost always a mistake: it needs an explicit opt-in.
+    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    allowed = config.getoption("harness_allow_record_in_ci", False)
+    if in_ci and settings.record_mode.records and not allowed:
+        raise pytest.UsageError(
+            f"record mode {settings.record_mode.value!r} refused because CI is set; "
+            "pass --harness-allow-record-in-ci if this CI job is meant to record"
+        )
+    return settings
+
+
+def scenario_dirs(config: pytest.Config) -> list[Path]:
+    """The folders whose YAML files are scenario files (``harness_scenario_dirs``)."""
+    return [(config.rootpath / d).resolve() for d in config.getini("harness_scenario_dirs")]
+
+
+class PluginState:
+    """Per-run state of the plugin: cheap until :attr:`session` is first asked for."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = checked_settings(config)
+        self.scenario_dirs = scenario_dirs(config)
+        # Folders pytest must not walk: a recordings folder holds one JSON file per request
+        # (100k files cost ~8 s of `pytest -k ...` start-up) and never a test.
+        recordings = self.settings.recordings_dir
+        self.ignored_dirs = {recordings, recordings.resolve()}
+        self.started: HarnessSession | None = None
+        is_worker = hasattr(config, "workerinput")
+        controller = getattr(config.option, "dist", "no") != "no" and not is_worker
+        # An xdist controller collects nothing itself but reports its workers' items; a matrix
+        # filter (a typo is a usage error) and report files are asked of harness by name.
+        if controller or self.settings.models or config.getoption("harness_report", None):
+            self.session  # noqa: B018 - created for its checks and its hooks
+
+    @property
+    def session(self) -> HarnessSession:
+        """The session, created (and its hook objects registered) on first use."""
+        if self.started is None:
+            from harness.plugin.session import HarnessSession
+
+            session = self.started = HarnessSession(self.config)
+            # These objects receive the hooks that carry no config (pytest_runtest_logreport...).
+            self.config.pluginmanager.register(session, "harness-session")
+            self.config.pluginmanager.register(session.reporter, "harness-reporter")
+            self.config.pluginmanager.register(session.ledger, "harness-ledger")
+        return self.started
+
+    def ignore_collect(self, path: Path) -> bool | None:
+        """True for the recordings folder; None: no opinion. (pytest does not ask about paths
+        named on the command line.)"""
+        return True if path in self.ignored_dirs else None
+
+    def is_scenario_file(self, path: Path, parent: pytest.Collector) -> bool:
+        """YAML files in scenario folders or named on the command line (snapshots excluded)."""
+        if path.suffix not in SCENARIO_SUFFIXES or "__snapshots__" in path.parts:
+            return False
+        resolved = path.resolve()
+        inside = any(resolved.is_relative_to(d) for d in self.scenario_dirs)
+        return inside or bool(parent.session.isinitpath(path))

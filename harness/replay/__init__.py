@@ -1,0 +1,1 @@
+"""The recording format and store, secrets, and the record/replay transports."""

@@ -1,0 +1,1 @@
+"""Child-process servers for the live tiers: a tiny local model, llama-stack."""

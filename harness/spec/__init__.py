@@ -1,0 +1,1 @@
+"""What the user wrote: scenarios, expectations, providers, settings and their precedence."""

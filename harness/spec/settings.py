@@ -1,0 +1,91 @@
+"""Harness settings and where each comes from.
+
+Precedence, highest first (the one place this is decided):
+
+1. command-line option (``--harness-record-mode``, ``--harness-providers``, ``--harness-models``,
+   ``--harness-recordings``);
+2. environment variable (``HARNESS_RECORD_MODE``, ``HARNESS_PROVIDERS``, ``HARNESS_MODELS``,
+   ``HARNESS_RECORDINGS``);
+3. ini option in pytest's config (``harness_record_mode``, ``harness_providers``,
+   ``harness_models``, ``harness_recordings``);
+4. default: ``replay``, ``providers.yaml``, all columns, ``recordings/`` (paths relative to
+   pytest's rootdir).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from harness.errors import ConfigError
+
+
+class RecordMode(str, Enum):  # noqa: UP042 - StrEnum would change str() of a mode
+    """How requests are answered."""
+
+    REPLAY = "replay"  # only from recordings; nothing leaves the machine; a miss fails
+    RECORD_MISSING = "record-missing"  # from recordings, recording what is missing
+    REWRITE = "rewrite"  # always from the provider, rewriting every recording
+    LIVE = "live"  # always from the provider, recording nothing
+
+    @property
+    def records(self) -> bool:
+        """Whether this mode writes recordings."""
+        return self in (RecordMode.RECORD_MISSING, RecordMode.REWRITE)
+
+    @property
+    def reaches_network(self) -> bool:
+        """Whether this mode may talk to a provider."""
+        return self is not RecordMode.REPLAY
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved harness settings for one run."""
+
+    record_mode: RecordMode = RecordMode.REPLAY
+    providers_path: Path = Path("providers.yaml")
+    recordings_dir: Path = Path("recordings")
+    models: tuple[str, ...] = ()
+
+
+# name -> (environment variable, default)
+_SOURCES = {
+    "record_mode": ("HARNESS_RECORD_MODE", "replay"),
+    "providers": ("HARNESS_PROVIDERS", "providers.yaml"),
+    "recordings": ("HARNESS_RECORDINGS", "recordings"),
+    "models": ("HARNESS_MODELS", ""),
+}
+
+
+def resolve_settings(
+    *,
+    option: Callable[[str], str | None],
+    ini: Callable[[str], str | None],
+    env: Mapping[str, str],
+    rootdir: Path,
+) -> Settings:
+    """Resolve settings by the precedence above; ``option``/``ini`` look up a name or give None."""
+
+    def pick(name: str) -> str:
+        env_name, default = _SOURCES[name]
+        for value in (option(name), env.get(env_name), ini(name)):
+            if value not in (None, ""):
+                return str(value)
+        return default
+
+    mode_text = pick("record_mode")
+    try:
+        mode = RecordMode(mode_text)
+    except ValueError:
+        choices = ", ".join(m.value for m in RecordMode)
+        raise ConfigError(f"unknown record mode {mode_text!r}; choose one of: {choices}") from None
+    models = tuple(m.strip() for m in pick("models").split(",") if m.strip())
+    return Settings(
+        record_mode=mode,
+        providers_path=rootdir / pick("providers"),
+        recordings_dir=rootdir / pick("recordings"),
+        models=models,
+    )

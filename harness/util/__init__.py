@@ -1,0 +1,1 @@
+"""Generic helpers with no knowledge of scenarios or recordings: files, JSON, YAML positions."""
