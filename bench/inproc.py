@@ -31,14 +31,15 @@ from typing import Any
 import openai
 
 from harness.engine.matrix import Case, cases_for, columns
-from harness.engine.runner import Runner, Transcript
+from harness.engine.runner import Runner
+from harness.engine.transcript import Transcript
 from harness.outputs.records import build_record
 from harness.outputs.snapshot import render_transcript, snapshot_steps
 from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
 from harness.replay.transport import CallContext, ReplayTransport
+from harness.spec.load import load_scenarios
 from harness.spec.providers import load_providers
-from harness.spec.scenario import load_scenarios
 from harness.spec.settings import Settings
 from harness.util.httplib import httpx
 

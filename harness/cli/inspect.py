@@ -39,7 +39,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, from the models that validate them."""
-    from harness.spec.scenario import _INTERNAL, ScenarioFile
+    from harness.spec.load import _INTERNAL
+    from harness.spec.scenario import ScenarioFile
 
     schema = ScenarioFile.model_json_schema(by_alias=True)
     for definition in schema.get("$defs", {}).values():
@@ -85,7 +86,7 @@ def uncollected_notes(paths: list[str]) -> Iterator[str]:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from harness.spec.scenario import load_scenarios
+    from harness.spec.load import load_scenarios
 
     matrix = _matrix(args)
     for path in scenario_files(args.paths):
@@ -113,8 +114,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     """Every problem of every file, in file order; images must lie under the working folder."""
     from harness.engine.crosscheck import cross_check
     from harness.engine.matrix import columns
+    from harness.spec.load import read_scenarios
     from harness.spec.providers import load_providers
-    from harness.spec.scenario import read_scenarios
 
     problems: list[LocatedError] = []
     files = list(scenario_files(args.paths))

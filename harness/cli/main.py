@@ -14,7 +14,7 @@ from harness.cli.inspect import add_inspect_commands
 from harness.cli.record import add_record_command
 from harness.cli.report import add_report_commands
 from harness.errors import HarnessError
-from harness.replay.store import RecordingStore
+from harness.replay.store import RecordingStore, remove_stale_temp_files
 from harness.replay.used import USAGE_FILE, Usage
 
 # The parser is built from light modules only (`harness --help` answers in a blink); what
@@ -77,7 +77,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not store.root.is_dir():  # "checked 0 recordings: 0 problems" would be a false green
         what = "not a folder" if store.root.exists() else "no such recordings folder"
         raise HarnessError(f"{store.root}: {what}")
-    for path in maintenance.remove_stale_temp_files(store):
+    for path in remove_stale_temp_files(store):
         print(f"{path}: removed the temp file of an interrupted write")
     checked, problems = maintenance.verify(store, scanner=_scanner(args))
     for problem in problems:

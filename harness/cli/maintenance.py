@@ -14,7 +14,7 @@ from harness.engine.transcript import Exchange
 from harness.errors import SHAPE_ERRORS, HarnessError, RecordingCorruptError
 from harness.replay.recording import Recording
 from harness.replay.secrets import SecretScanner
-from harness.replay.store import RecordingStore, read_json, stale_temp_files
+from harness.replay.store import RecordingStore, read_json
 from harness.replay.used import Usage
 
 
@@ -28,14 +28,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.kind}: {self.detail}"
-
-
-def remove_stale_temp_files(store: RecordingStore) -> list[Path]:
-    """Delete temp files left by killed writers (their recordings were never half-written)."""
-    stale = stale_temp_files(store.root)
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale
 
 
 def verify(store: RecordingStore, *, scanner: SecretScanner) -> tuple[int, list[Problem]]:

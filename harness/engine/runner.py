@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -15,7 +15,7 @@ from harness.engine.drivers.chat import ChatDriver
 from harness.engine.drivers.responses import ResponsesDriver
 from harness.engine.matrix import Case
 from harness.engine.outbound import REPLAY_API_KEY, Outbound
-from harness.engine.transcript import StepResult
+from harness.engine.transcript import StepResult, Transcript
 from harness.errors import (
     ConfigError,
     ExpectationError,
@@ -39,21 +39,7 @@ from harness.spec.settings import RecordMode, Settings
 from harness.util.httplib import httpx
 from harness.util.jsondiff import diff_paths
 
-__all__ = ["REPLAY_API_KEY", "Runner", "Transcript"]
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """Everything one case produced, and why it failed (if it did)."""
-
-    case: Case
-    steps: tuple[StepResult, ...]
-    failure: str | None = None
-    missing: bool = False  # failed for want of a recording
-    departure: bool = False  # failed only because an `expect` entry did not hold
-    mode: str = "replayed"  # replayed | recorded | live
-    latency: float | None = None  # seconds spent waiting on the provider
-    usage: dict[str, int] | None = None
+__all__ = ["REPLAY_API_KEY", "Runner"]
 
 
 class Runner:

@@ -8,6 +8,7 @@ from typing import Any
 
 from openai.types.chat import ChatCompletion
 
+from harness.engine.matrix import Case
 from harness.errors import SHAPE_ERRORS, malformed
 
 
@@ -182,3 +183,17 @@ class StepResult:
     def tool_calls(self) -> list[ToolCall]:
         """Every function tool call the model made during the step, in order."""
         return [call for exchange in self.exchanges for call in exchange.tool_calls]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Everything one case produced, and why it failed (if it did)."""
+
+    case: Case
+    steps: tuple[StepResult, ...]
+    failure: str | None = None
+    missing: bool = False  # failed for want of a recording
+    departure: bool = False  # failed only because an `expect` entry did not hold
+    mode: str = "replayed"  # replayed | recorded | live
+    latency: float | None = None  # seconds spent waiting on the provider
+    usage: dict[str, int] | None = None

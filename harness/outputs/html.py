@@ -14,7 +14,7 @@ from html import escape
 from itertools import takewhile
 from typing import Any
 
-from harness.outputs.report import LEGEND, MARKS, Grid, grid, sorted_records, summarize
+from harness.outputs.grid import LEGEND, MARKS, Grid, grid, sorted_records, summarize
 
 _CSS = """
 main{display:grid;grid-template-columns:minmax(0,1fr) minmax(360px,45%);gap:16px;padding:0 20px}

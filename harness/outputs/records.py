@@ -7,8 +7,7 @@ from typing import Any
 
 from harness.engine.checks import failed
 from harness.engine.matrix import Case
-from harness.engine.runner import Transcript
-from harness.engine.transcript import StepResult
+from harness.engine.transcript import StepResult, Transcript
 
 
 def build_record(

@@ -21,7 +21,8 @@ import pytest
 
 from harness.engine.matrix import Case
 from harness.errors import LocatedError
-from harness.spec.scenario import Scenario, load_scenarios
+from harness.spec.load import load_scenarios
+from harness.spec.scenario import Scenario
 from harness.util.paths import display_path
 
 SCENARIO_ATTR = "_harness_scenario"

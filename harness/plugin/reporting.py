@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from harness.engine.matrix import Case
-from harness.engine.runner import Transcript
+from harness.engine.transcript import Transcript
 from harness.errors import HarnessError
 from harness.outputs.records import build_record
-from harness.outputs.report import terminal_summary, write_report
+from harness.outputs.report import write_report
+from harness.outputs.terminal import terminal_summary
 from harness.replay.secrets import SecretScanner
 
 TRANSCRIPT = pytest.StashKey[Transcript]()

@@ -13,18 +13,20 @@ from typing import Any
 
 import pytest
 
-from harness.cli.maintenance import remove_stale_temp_files
 from harness.engine.matrix import Case, Column, cases_for, columns, select_columns
-from harness.engine.narrowing import check_scenario, usage_errors
-from harness.engine.runner import Runner, Transcript
+from harness.engine.narrowing import check_scenario
+from harness.engine.runner import Runner
+from harness.engine.transcript import Transcript
 from harness.errors import LocatedError, ScenarioError
-from harness.outputs.snapshot import TranscriptSnapshotExtension, render_transcript, snapshot_steps
+from harness.outputs.snapshot import render_transcript, snapshot_steps
 from harness.plugin.collect import SCENARIO_ATTR, ScenarioModule, expose
 from harness.plugin.ledger import RunLedger
+from harness.plugin.narrowing import usage_errors
 from harness.plugin.reporting import TRANSCRIPT, HarnessReporter, case_of
-from harness.plugin.state import checked_settings, scenario_dirs
+from harness.plugin.settings import checked_settings, scenario_dirs
+from harness.plugin.snapshot_ext import TranscriptSnapshotExtension
 from harness.replay.secrets import SecretScanner
-from harness.replay.store import RecordingStore
+from harness.replay.store import RecordingStore, remove_stale_temp_files
 from harness.replay.used import USAGE_FILE, UsageTracker
 from harness.spec.providers import load_providers_file
 from harness.spec.scenario import Scenario

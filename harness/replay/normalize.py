@@ -8,10 +8,12 @@ anything a later request can carry — response, conversation, item and tool-cal
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.replay.recording import Recording
 from harness.replay.secrets import strip_userinfo
+
+if TYPE_CHECKING:  # recording.py imports this module
+    from harness.replay.recording import Recording
 
 _CHAT_OBJECTS = frozenset({"chat.completion", "chat.completion.chunk"})
 _TIMESTAMPS = ("created", "created_at")

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harness.errors import RecordingCorruptError
+from harness.replay.normalize import normalize_body
 
 # Informative type names for the objects the SDK would build (never imported on replay).
 _TYPES_BY_OBJECT = {
@@ -271,10 +272,6 @@ class Recording:
 
 
 def _reply_form(body: Any) -> str:
-    from harness.replay.normalize import (
-        normalize_body,  # imported here: normalize imports this module
-    )
-
     return canonical_json(normalize_body(body, digest="0" * 16))
 
 

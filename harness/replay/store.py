@@ -7,9 +7,6 @@ with the number of recordings; only a miss scans the folder, to explain itself.
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +17,10 @@ from harness.replay.recording import Recording, RequestKey
 from harness.replay.secrets import SecretScanner
 from harness.util import fs as bounded
 from harness.util.boundedjson import parse_json
+from harness.util.fs import stale_temp_files, write_atomic
 from harness.util.jsondiff import diff_paths
 
 MAX_RECORDING_BYTES = 64 * 1024 * 1024  # refuse, rather than load, anything bigger
-# What write_atomic's mkstemp names a temp file: prefix, pid, 8 random [a-z0-9_], suffix.
-_TEMP_NAME = re.compile(r"^\.[^/]+\.json\.(?P<pid>[0-9]{1,10})\.[a-z0-9_]{8}\.tmp$")
 
 
 class RecordingStore:
@@ -179,54 +175,9 @@ def read_json(path: Path) -> Any:
     return parse_json(text, source=str(path))
 
 
-def stale_temp_files(root: Path) -> list[Path]:
-    """Temp files of writes whose process is gone (killed between write and rename).
-
-    Only names :func:`write_atomic` gives (``.<file>.json.<pid>.<8 random>.tmp``): a user's own
-    ``.notes.tmp`` in the folder is not ours to delete.
-    """
-    stale = []
-    for path in sorted(root.glob("*/.*.tmp")):
-        match = _TEMP_NAME.match(path.name)
-        if match and not _alive(int(match["pid"])):
-            stale.append(path)
+def remove_stale_temp_files(store: RecordingStore) -> list[Path]:
+    """Delete temp files left by killed writers (their recordings were never half-written)."""
+    stale = stale_temp_files(store.root)
+    for path in stale:
+        path.unlink(missing_ok=True)
     return stale
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def write_atomic(path: Path, text: str, *, exclusive: bool = False) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the whole new one, never half.
-
-    With ``exclusive``, an existing ``path`` is never replaced (``FileExistsError``): the
-    finished temp file is hard-linked into place, which fails atomically if ``path`` exists.
-
-    The temp file's name carries the writer's pid, so a later run can tell a dead writer's
-    leftover (see :func:`stale_temp_files`) from a live xdist worker's write in progress.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; recordings are shared files
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exclusive:
-            os.link(tmp, path)
-            Path(tmp).unlink()
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

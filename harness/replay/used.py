@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.replay.store import write_atomic
+from harness.util.fs import write_atomic
 
 USAGE_FILE = Path(".harness") / "usage.json"
 

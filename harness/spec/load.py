@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from harness.engine.checks import ErrorExpect, Expectation, ToolCallExpect
 from harness.errors import LocatedError, ScenarioError
+from harness.spec.expect import ErrorExpect, Expectation, ToolCallExpect
 from harness.spec.scenario import RecordingsFrom, Scenario, ScenarioFile, Step
 from harness.spec.validation import located_errors, unknown_key
 from harness.util.yamlsrc import LocDict, load_yaml, locate, value_pos

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from harness.engine.checks import ErrorExpect, Expectation, ToolCallExpect
+from harness.spec.expect import Expectation
 from harness.spec.validation import ID_PATTERN
 
 StreamSetting = bool | Literal["both"]
@@ -206,19 +206,3 @@ class ScenarioFile(_Model):
     """The top level of a scenario file."""
 
     scenarios: list[Scenario]
-
-
-# The loader builds on the models above, so it is imported last (and re-exported here).
-from harness.spec.load import _INTERNAL, load_scenarios, read_scenarios  # noqa: E402
-
-__all__ = [
-    "_INTERNAL",
-    "ErrorExpect",
-    "Expectation",
-    "Scenario",
-    "ScenarioFile",
-    "Step",
-    "ToolCallExpect",
-    "load_scenarios",
-    "read_scenarios",
-]

@@ -13,7 +13,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from syrupy.data import Snapshot, SnapshotCollection
-from harness.outputs.snapshot import TranscriptSnapshotExtension
+from harness.plugin.snapshot_ext import TranscriptSnapshotExtension
 
 path = Path(sys.argv[1])
 texts = ["a" * 20_000_000 + "\\n", "b" * 20_000_000 + "\\n"]

@@ -25,8 +25,9 @@ from harness.engine.drivers.responses import ResponsesDriver
 from harness.engine.matrix import Case, Column
 from harness.errors import HarnessError
 from harness.replay.recording import wire_json
+from harness.spec.load import load_scenarios
 from harness.spec.providers import Provider
-from harness.spec.scenario import Scenario, load_scenarios
+from harness.spec.scenario import Scenario
 from harness.util.httplib import httpx
 from support.fuzz import bounded, json_values, mutated
 

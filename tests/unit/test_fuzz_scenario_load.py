@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from harness.engine.crosscheck import cross_check
 from harness.engine.matrix import columns
 from harness.errors import LocatedError
+from harness.spec.load import load_scenarios, read_scenarios
 from harness.spec.providers import Provider
-from harness.spec.scenario import load_scenarios, read_scenarios
 from support.fuzz import only_harness_errors
 from support.project import REPO
 

@@ -10,7 +10,8 @@ import pytest
 from harness.engine.drivers.common import image_data_url
 from harness.errors import ScenarioError
 from harness.spec import images
-from harness.spec.scenario import Scenario, load_scenarios
+from harness.spec.load import load_scenarios
+from harness.spec.scenario import Scenario
 
 
 def scenario_naming(tmp_path: Path, name: str, **kwargs: object) -> Scenario:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from syrupy.data import Snapshot, SnapshotCollection
 
-from harness.outputs.snapshot import TranscriptSnapshotExtension
+from harness.plugin.snapshot_ext import TranscriptSnapshotExtension
 
 
 def write(path: Path, text: str) -> None:

@@ -13,7 +13,8 @@ from harness.errors import RecordingCorruptError, SecretLeakError
 from harness.replay import store as store_module
 from harness.replay.recording import Recording, RequestKey, wrap
 from harness.replay.secrets import SecretScanner
-from harness.replay.store import RecordingStore, write_atomic
+from harness.replay.store import RecordingStore
+from harness.util.fs import write_atomic
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
 

@@ -21,8 +21,8 @@ from harness.errors import ExpectationError, RecordingMissError, ScenarioError
 from harness.replay.recording import Recording, wrap
 from harness.replay.store import RecordingStore
 from harness.replay.transport import CallContext, ReplayTransport
+from harness.spec.load import load_scenarios
 from harness.spec.providers import Provider
-from harness.spec.scenario import load_scenarios
 from harness.util.httplib import httpx
 
 BASE_URL = "https://api.example.test/v1"

@@ -12,8 +12,8 @@ import pytest
 from harness.engine.drivers.responses import ResponsesDriver
 from harness.engine.matrix import Case, Column
 from harness.errors import MalformedReplyError
+from harness.spec.load import load_scenarios
 from harness.spec.providers import Provider
-from harness.spec.scenario import load_scenarios
 from harness.util.httplib import httpx
 
 BASE_URL = "https://api.example.test/v1"
