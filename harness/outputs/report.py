@@ -22,7 +22,6 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.outputs.grid import Record, grid, sorted_records, summarize
-from harness.outputs.html import render_html
 from harness.util.fs import MAX_REPORT_BYTES, UnreadableFileError, read_bounded, write_atomic
 
 REPORT_VERSION = 1
@@ -112,6 +111,8 @@ def write_report(
             f"{path}: unknown report format {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(FORMATS)}"
         )
+    from harness.outputs.html import render_html  # imported when a report is written: start-up
+
     render = {".json": render_json, ".md": render_markdown, ".html": render_html}[suffix]
     text = render(sorted_records(records))
     if incomplete:

@@ -12,18 +12,16 @@ import pytest
 
 from harness.cli.report import add_report_commands
 from harness.errors import HarnessError
+from harness.outputs.grid import PassRate, grid, summarize
 from harness.outputs.report import (
-    PassRate,
-    grid,
     load_report,
     merge_records,
     render_json,
     render_markdown,
-    summarize,
-    terminal_summary,
     without_timings,
     write_report,
 )
+from harness.outputs.terminal import terminal_summary
 
 
 def record(scenario: str, column: str, outcome: str, **extra: Any) -> dict[str, Any]:

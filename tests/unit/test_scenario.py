@@ -7,15 +7,9 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ScenarioError
-from harness.spec.scenario import (
-    ErrorExpect,
-    Expectation,
-    Scenario,
-    Step,
-    ToolCallExpect,
-    load_scenarios,
-    read_scenarios,
-)
+from harness.spec.expect import ErrorExpect, Expectation, ToolCallExpect
+from harness.spec.load import load_scenarios, read_scenarios
+from harness.spec.scenario import Scenario, Step
 
 
 def line_of(text: str, needle: str, nth: int = 0) -> int:
