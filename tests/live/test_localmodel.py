@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from harness.errors import ConfigError
+from harness.plugin import localmodel_fixtures as fixtures_module
 from harness.plugin.localmodel_fixtures import require_local_model_tier
 from harness.servers.localmodel import (
     GREETING,
@@ -34,7 +35,6 @@ from harness.servers.localmodel import (
     snapshot_dir,
 )
 from harness.servers.localmodel import build as build_module
-from harness.servers.localmodel import fixtures as fixtures_module
 
 openai = pytest.importorskip("openai")
 
