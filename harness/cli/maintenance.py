@@ -68,10 +68,24 @@ def prune(store: RecordingStore, *, usage: Usage, dry_run: bool) -> list[Path]:
             f"the last run used {usage.recordings_dir}, not {store.root}; run the suite again"
         )
     unused = [p for p in store.files() if str(p.relative_to(store.root)) not in usage.used]
+    _refuse_uncollected_tests(unused, usage)
     if not dry_run:
         for path in unused:
             path.unlink()
     return unused
+
+
+def _refuse_uncollected_tests(unused: list[Path], usage: Usage) -> None:
+    """A recording made by a Python test (the ``llm`` fixture) in a file the run did not
+    collect is not known to be unused: pruning it would lose it."""
+    for path in unused:
+        test_file = _test_id(path).split("::")[0]
+        uncollected = test_file.endswith(".py") and test_file not in usage.test_files
+        if uncollected and Path(test_file).is_file():
+            raise HarnessError(
+                f"refusing to prune (nothing was deleted): {path} was recorded by "
+                f"{test_file}, which the last run did not collect; run it too"
+            )
 
 
 def find(store: RecordingStore, ref: str) -> list[Path]:

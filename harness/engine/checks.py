@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from harness.engine.refs import resolve
 from harness.engine.transcript import StepResult
-from harness.spec.expect import Expectation
+from harness.spec.expect import TARGET_REPLY_ID, Expectation, ToolCallExpect
 
 # Each check returns None when it holds, or a one-line reason.
 Check = Callable[[Any, StepResult], str | None]
@@ -74,6 +74,20 @@ def _tool_call(value: Any, result: StepResult) -> str | None:
             return None
     got = "; ".join(c.arguments for c in named)
     return f"tool {value.name!r} was called with {got}, not with {json.dumps(value.arguments)}"
+
+
+def _called(value: Any, result: StepResult) -> str | None:
+    return _tool_call(ToolCallExpect(name=value.tool, arguments=value.arguments), result)
+
+
+def _calls(value: Any, result: StepResult) -> str | None:
+    made = sum(1 for e in result.exchanges if getattr(e.reply, "id", None) != TARGET_REPLY_ID)
+    low, high = value.count.min, value.count.max
+    if low is not None and made < low:
+        return f"{made} model request(s) in the step, fewer than {low}"
+    if high is not None and made > high:
+        return f"{made} model request(s) in the step, more than {high}"
+    return None
 
 
 def _no_tool_call(value: Any, result: StepResult) -> str | None:
@@ -138,6 +152,8 @@ CHECKS: dict[str, Check] = {
     "error": _error,
     "tool_call": _tool_call,
     "no_tool_call": _no_tool_call,
+    "called": _called,
+    "calls": _calls,
     "metadata": _metadata,
     "deleted": _deleted,
     "items": _items,

@@ -11,10 +11,12 @@ from typing import Any
 import openai
 
 from harness.engine.checks import failed
+from harness.engine.clients import ClientFactory
 from harness.engine.drivers.chat import ChatDriver
 from harness.engine.drivers.responses import ResponsesDriver
 from harness.engine.matrix import Case
-from harness.engine.outbound import REPLAY_API_KEY, Outbound
+from harness.engine.outbound import REPLAY_API_KEY
+from harness.engine.target import TargetDriver
 from harness.engine.transcript import StepResult, Transcript
 from harness.errors import (
     ConfigError,
@@ -27,16 +29,9 @@ from harness.errors import (
 )
 from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
-from harness.replay.transport import (
-    CallContext,
-    LiveTransport,
-    RecordingTransport,
-    ReplayTransport,
-    shown,
-)
+from harness.replay.transport import CallContext, shown
 from harness.spec.providers import Provider
 from harness.spec.settings import RecordMode, Settings
-from harness.util.httplib import httpx
 from harness.util.jsondiff import diff_paths
 
 __all__ = ["REPLAY_API_KEY", "Runner"]
@@ -57,53 +52,27 @@ class Runner:
         # The session's policy (its allowlist, every provider's key), or one of its own.
         self.scanner = scanner or SecretScanner(env=self.env)
         self.store = RecordingStore(root=settings.recordings_dir, scanner=self.scanner)
-        self._clients: dict[str, tuple[openai.OpenAI, CallContext]] = {}
+        self.clients = ClientFactory(settings=settings, store=self.store, env=self.env)
 
-    def client_for(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
-        """The (cached) SDK client for ``provider`` and the context its transport reads."""
-        if provider.id not in self._clients:
-            self._clients[provider.id] = self._make_client(provider)
-        return self._clients[provider.id]
-
-    def close(self) -> None:
-        """Close every client (and so its transport)."""
-        for client, _context in self._clients.values():
-            client.close()
-        self._clients.clear()
-
-    def _make_client(self, provider: Provider) -> tuple[openai.OpenAI, CallContext]:
-        mode = self.settings.record_mode
+    def client_for(
+        self, provider: Provider, context: CallContext | None = None
+    ) -> tuple[openai.OpenAI, CallContext]:
+        """A new SDK client for ``provider`` and the context its transport reads (a fresh
+        one unless given): one per case, so cases never share what their transports write."""
         self.scanner.watch(provider.api_key_env)
         self.scanner.watch_url(provider.base_url_as_given(self.env))
-        context = CallContext()
-        # Resolved lazily: replaying needs neither base_url's variables nor an API key.
-        outbound = Outbound(provider=provider, env=self.env, mode=mode)
-        base_url = outbound.client_base_url
-        common = {"store": self.store, "provider": provider.id, "base_url": base_url}
-        transport: httpx.BaseTransport
-        if mode is RecordMode.REPLAY:
-            transport = ReplayTransport(context=context, **common)  # type: ignore[arg-type]
-        elif mode is RecordMode.LIVE:
-            transport = LiveTransport(
-                inner=httpx.HTTPTransport(), context=context, before_send=outbound.check
-            )
-        else:
-            transport = RecordingTransport(
-                context=context,
-                recorded_base_url=provider.recorded_base_url(),
-                inner=httpx.HTTPTransport(),
-                replay_first=mode is RecordMode.RECORD_MISSING,
-                before_send=outbound.check,
-                **common,  # type: ignore[arg-type]
-            )
-        client = openai.OpenAI(
-            base_url=base_url,
-            api_key=outbound.client_api_key,
-            http_client=openai.DefaultHttpxClient(transport=transport),
-            # Replay answers instantly and deterministically: a retry would only hide a miss.
-            max_retries=0 if mode is RecordMode.REPLAY else 2,
-        )
-        return client, context
+        context = CallContext() if context is None else context
+        return self.clients.client(provider, context), context
+
+    def async_client_for(self, provider: Provider, context: CallContext) -> openai.AsyncOpenAI:
+        """A new ``AsyncOpenAI`` client for ``provider`` answering through ``context``."""
+        self.scanner.watch(provider.api_key_env)
+        self.scanner.watch_url(provider.base_url_as_given(self.env))
+        return self.clients.async_client(provider, context)
+
+    def close(self) -> None:
+        """Close the connection pools the cases' clients share."""
+        self.clients.close()
 
     def run(self, case: Case, *, test_id: str) -> Transcript:
         """Run every step of ``case`` until one fails; the transcript says what happened.
@@ -112,25 +81,26 @@ class Runner:
         recordings only, and if any request misses, the whole scenario runs again live, so the
         server ids that later requests carry always match the recordings.
         """
-        try:
-            client, context = self.client_for(case.column.provider)
-        except ConfigError as exc:  # one line, no traceback: e.g. a key or base_url problem
-            return Transcript(case=case, steps=(), failure=str(exc))
         scenario = case.scenario
         scope, fallback = scenario.recording_scope(case.id)
-        context.reset(test_id=test_id)
-        context.scope, context.shared_fallback = scope, fallback
         unit = scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
-        context.replay_only = unit
-        transcript = self._attempt(case, client=client, context=context)
+        # A new context (and client) per attempt: nothing carries over but what is passed.
+        first = CallContext(
+            test_id=test_id, scope=scope, shared_fallback=fallback, replay_only=unit
+        )
+        transcript = self._attempt(case, context=first)
         if unit and transcript.missing:
-            context.reset(test_id=test_id)
-            context.scope, context.shared_fallback = scope, fallback
-            context.force_live = True
-            transcript = self._attempt(case, client=client, context=context)
+            again = CallContext(
+                test_id=test_id, scope=scope, shared_fallback=fallback, force_live=True
+            )
+            transcript = self._attempt(case, context=again)
         return transcript
 
-    def _attempt(self, case: Case, *, client: openai.OpenAI, context: CallContext) -> Transcript:
+    def _attempt(self, case: Case, *, context: CallContext) -> Transcript:
+        try:
+            client, _ = self.client_for(case.column.provider, context)
+        except ConfigError as exc:  # one line, no traceback: e.g. a key or base_url problem
+            return Transcript(case=case, steps=(), failure=str(exc))
         scenario = case.scenario
         context.record_hint = (
             f"pytest {shlex.quote(context.test_id)} --harness-record-mode=record-missing"
@@ -148,7 +118,11 @@ class Runner:
         failure: str | None = None
         missing = departure = False
         try:
-            driver = driver_for(case, client)
+            driver = (
+                TargetDriver(case=case, runner=self, context=context)
+                if scenario.target
+                else driver_for(case, client)
+            )
             for result in driver.steps(on_step=on_step):
                 results.append(result)
                 self.check(case, result, saved=getattr(driver, "saved", None))
@@ -175,6 +149,7 @@ class Runner:
             mode=context.mode(live=self.settings.record_mode is RecordMode.LIVE),
             latency=context.latency if self.settings.record_mode.reaches_network else None,
             usage=_usage(results),
+            calls=tuple(context.calls),
         )
 
     def check_same_as_nonstream(

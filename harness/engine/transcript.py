@@ -10,6 +10,7 @@ from openai.types.chat import ChatCompletion
 
 from harness.engine.matrix import Case
 from harness.errors import SHAPE_ERRORS, malformed
+from harness.replay.calls import Call
 
 
 @dataclass(frozen=True)
@@ -197,3 +198,4 @@ class Transcript:
     mode: str = "replayed"  # replayed | recorded | live
     latency: float | None = None  # seconds spent waiting on the provider
     usage: dict[str, int] | None = None
+    calls: tuple[Call, ...] = ()  # every inner request and reply, in order

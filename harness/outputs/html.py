@@ -181,7 +181,23 @@ def _item(record: Mapping[str, Any]) -> str:
     if steps:
         out.append("<h3>Transcript</h3>")
         out += [_step(step, steps[i - 1] if i else None) for i, step in enumerate(steps)]
+    if record.get("calls"):
+        out.append("<h3>Inner calls</h3>")
+        out += [_call(number, call) for number, call in enumerate(record["calls"], 1)]
     return "".join(out) + "</article>\n"
+
+
+def _call(number: int, call: Mapping[str, Any]) -> str:
+    """One request the application sent, its messages and the reply."""
+    request = call.get("request")
+    request = request if isinstance(request, dict) else {}
+    sent = request.get("messages") or request.get("input") or []
+    messages = [_message(m) for m in sent] if isinstance(sent, list) else [_s(sent)]
+    calls = [(c.get("name"), c.get("arguments")) for c in call.get("tool_calls") or []]
+    head = f"call {number}: {call.get('method')} {call.get('endpoint')} -> {call.get('status')}"
+    reply = _box("reply", "assistant", call.get("reply"), calls, "")
+    return f'<section class="call"><h4>{_s(head)}</h4>{"".join(messages)}{reply}</section>'
+
 
 
 def _seconds(value: Any) -> str | None:

@@ -45,6 +45,8 @@ def build_record(
         "latency": round(transcript.latency, 4) if transcript and transcript.latency else None,
         "usage": transcript.usage if transcript else None,
         "steps": [_step(case, r) for r in transcript.steps] if transcript and steps else [],
+        # The application's inner requests and replies (Python tests and targets).
+        "calls": [c.to_record() for c in transcript.calls] if transcript and steps else [],
         "snapshot_diff": failure if failure and "snapshot differs" in failure else None,
     }
 

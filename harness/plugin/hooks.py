@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.plugin.app_tests import MARKER
 from harness.plugin.state import PluginState
 
 if TYPE_CHECKING:
     from harness.engine.matrix import Case
     from harness.engine.runner import Runner
+    from harness.plugin.app_tests import AppTests
     from harness.spec.settings import Settings
 
 _KEY = pytest.StashKey[PluginState]()
+_APP = pytest.StashKey["AppTests"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KEY] = PluginState(config)
+    # Plain pytest tests of an application (the llm fixture): see harness.plugin.app_tests.
+    config.addinivalue_line("markers", MARKER)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -91,6 +96,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "llm" in metafunc.fixturenames:  # a test of an application: harness is needed now
+        _app(metafunc.config).parametrize(metafunc)
     session = metafunc.config.stash[_KEY].started
     if session is not None:
         session.parametrize(metafunc)
@@ -155,3 +162,21 @@ def harness_runner(harness_settings: Settings, pytestconfig: pytest.Config) -> I
 def harness_run(harness_runner: Runner, request: pytest.FixtureRequest) -> Callable[[Case], Any]:
     """Runs a case and turns harness failures into clean pytest failures."""
     return request.config.stash[_KEY].session.runner_for(harness_runner, request)
+
+
+@pytest.fixture
+def llm(harness_case: Case, harness_runner: Runner, request: pytest.FixtureRequest) -> Any:
+    """One matrix column's SDK clients for the application under test, and its inner calls
+    (see :class:`harness.engine.llm.LLM`)."""
+    return _app(request.config).llm_for(harness_case, harness_runner, request)
+
+
+def _app(config: pytest.Config) -> AppTests:
+    """The Python API's plugin object, created (with the session) on first need."""
+    app = config.stash.get(_APP, None)
+    if app is None:
+        from harness.plugin.app_tests import AppTests
+
+        app = config.stash[_APP] = AppTests(config.stash[_KEY].session)
+        config.pluginmanager.register(app, "harness-app-tests")
+    return app

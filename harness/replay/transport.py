@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError, HarnessError, MalformedReplyError, RecordingMissError
+from harness.replay.calls import Call
 from harness.replay.normalize import normalize_body
 from harness.replay.recording import Recording, RequestKey, canonical_query, wire_json, wrap
+from harness.replay.sse import parse_sse
 from harness.replay.store import MAX_RECORDING_BYTES, RecordingStore
 from harness.util.httplib import httpx
 from harness.util.paths import display_path
@@ -22,9 +23,11 @@ from harness.util.paths import display_path
 
 @dataclass
 class CallContext:
-    """What the current test is, for ``test_id`` in recordings and for miss messages.
+    """One case's view of its transport: who is asking (``test_id``, ``where``), how (the
+    stateful record-missing policy) and, written back by the transport, what happened.
 
-    Mutable on purpose: one per client, updated by the driver before each step.
+    The runner creates one per case (a new one per attempt) with its own SDK client, so no
+    two cases ever share one: a runner can run cases concurrently (threads, event loops).
     """
 
     test_id: str = ""
@@ -42,22 +45,29 @@ class CallContext:
     # The recording that answered the last request, for messages (shown() only then).
     last_source: Path | None = None
     seen: Counter[str] = field(default_factory=Counter)
-
-    def reset(self, *, test_id: str) -> None:
-        """Start a new case."""
-        self.test_id, self.where, self.record_hint = test_id, "", ""
-        self.replayed, self.recorded, self.latency = 0, 0, 0.0
-        self.replay_only = self.force_live = False
-        self.scope = ""
-        self.shared_fallback = False
-        self.last_source = None
-        self.seen.clear()
+    # Every request answered in this case, in order, and every miss (an application may
+    # swallow the SDK's error: the miss still fails its test).
+    calls: list[Call] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
 
     def mode(self, *, live: bool) -> str:
         """How this case's requests were answered: ``replayed``, ``recorded`` or ``live``."""
         if live:
             return "live"
         return "recorded" if self.recorded else "replayed"
+
+    def note(self, request: httpx.Request, *, status: int, content: bytes, stream: bool) -> None:
+        """Keep the exchange for :attr:`calls` (parsed only when read)."""
+        self.calls.append(
+            Call(
+                method=request.method,
+                url=str(request.url),
+                request_bytes=request.content,
+                status=status,
+                response_bytes=content,
+                streamed=stream,
+            )
+        )
 
 
 class _KeyedTransport(httpx.BaseTransport):
@@ -119,13 +129,14 @@ class _KeyedTransport(httpx.BaseTransport):
         """The response ``recording`` holds, as the bytes the SDK expects."""
         self.context.last_source = source
         status, headers, content = recording.response_content()
+        self.context.note(request, status=status, content=content, stream=recording.is_streaming)
         if recording.truncated:
             stream = _TruncatedStream(content)
             return httpx.Response(status, headers=headers, stream=stream, request=request)
         return httpx.Response(status, headers=headers, content=content, request=request)
 
 
-class _TruncatedStream(httpx.SyncByteStream):
+class _TruncatedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """Replays a stream that broke off: its bytes, then the same kind of error the SDK saw."""
 
     def __init__(self, content: bytes) -> None:
@@ -133,19 +144,32 @@ class _TruncatedStream(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         yield self.content
-        raise httpx.RemoteProtocolError(
-            "peer closed connection without sending complete message body (recorded truncation)"
-        )
+        raise _truncation()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.content
+        raise _truncation()
+
+
+def _truncation() -> Exception:
+    return httpx.RemoteProtocolError(
+        "peer closed connection without sending complete message body (recorded truncation)"
+    )
 
 
 class ReplayTransport(_KeyedTransport):
     """Answers only from recordings; a request with none raises :class:`RecordingMissError`."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        key = self.key_for(request)
+        return self.handle_keyed(request, self.key_for(request))
+
+    def handle_keyed(self, request: httpx.Request, key: RequestKey) -> httpx.Response:
+        """Answer ``request`` whose key is ``key`` (an async front computes it in its loop)."""
         found = self.lookup(key)
         if found is None:
-            raise RecordingMissError(self.miss_message(key))
+            message = self.miss_message(key)
+            self.context.misses.append(message)
+            raise RecordingMissError(message)
         return self.replay(request, found[0], source=found[1])
 
     def miss_message(self, key: RequestKey) -> str:
@@ -153,6 +177,7 @@ class ReplayTransport(_KeyedTransport):
         lines = [f"no recording for {key.describe()} on provider {key.provider!r}"]
         if self.context.where:
             lines.append(f"  at: {self.context.where}")
+        lines.append(f"  request: #{len(self.context.calls) + 1} of this test")
         nearest = self.store.nearest(key)
         if nearest is None:
             where = shown(self.store.root / key.provider)
@@ -206,6 +231,10 @@ class RecordingTransport(_KeyedTransport):
         self._refused: HarnessError | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.handle_keyed(request, self.key_for(request))
+
+    def handle_keyed(self, request: httpx.Request, key: RequestKey) -> httpx.Response:
+        """Answer ``request`` whose key is ``key`` (an async front computes it in its loop)."""
         retry = request.headers.get("x-stainless-retry-count", "0") not in ("", "0")
         # openai<3 retries whatever a transport raises: a request this transport refused (a
         # secret, an oversized reply...) must not reach the provider again.
@@ -213,20 +242,21 @@ class RecordingTransport(_KeyedTransport):
             raise self._refused
         self._refused = None
         try:
-            return self._record(request, retry=retry)
+            return self._record(request, key=key, retry=retry)
         except HarnessError as exc:
             self._refused = exc
             raise
 
-    def _record(self, request: httpx.Request, *, retry: bool) -> httpx.Response:
-        key = self.key_for(request)
+    def _record(self, request: httpx.Request, *, key: RequestKey, retry: bool) -> httpx.Response:
         # A retry asks again because the answer (maybe just recorded) was a retryable failure.
         if self.replay_first and not self.context.force_live and not retry:
             found = self.lookup(key)
             if found is not None:
                 return self.replay(request, found[0], source=found[1])
             if self.context.replay_only:
-                raise RecordingMissError(f"no recording for {key.describe()} (re-recording)")
+                message = f"no recording for {key.describe()} (re-recording)"
+                self.context.misses.append(message)
+                raise RecordingMissError(message)
         if self.before_send is not None:
             self.before_send()
         started = time.perf_counter()
@@ -329,6 +359,10 @@ class LiveTransport(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         response.read()
         self.context.latency += time.perf_counter() - started
+        streamed = response.headers.get("content-type", "").startswith("text/event-stream")
+        self.context.note(
+            request, status=response.status_code, content=response.content, stream=streamed
+        )
         return response
 
     def close(self) -> None:
@@ -372,32 +406,11 @@ def _response_body(content: bytes, *, streaming: bool, complete: bool = True) ->
         return {"__type__": "text", "__data__": text}
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def parse_sse(text: str, *, complete: bool = True) -> list[Any]:
-    """The JSON payloads of a server-sent-event stream, in order (``[DONE]`` dropped).
-
-    An event is complete at its blank line. A stream that broke off (``complete=False``) keeps
-    only its complete events: a half-sent event is not an event.
-    """
-    events: list[Any] = []
-    data: list[str] = []
-    # The SSE line ends only (str.splitlines() also splits on U+2028, U+2029, U+0085, which
-    # JSON leaves unescaped). The last piece has no line end: in a broken-off stream it is
-    # half a line; in a complete one, the blank line closing the last event.
-    lines = _LINE_END.split(text)
-    lines[-1:] = [lines[-1], ""] if complete else []
-    for line in lines:
-        if not line:
-            if data:
-                payload = "\n".join(data)
-                data = []
-                if payload.strip() != "[DONE]":
-                    try:
-                        events.append(json.loads(payload))
-                    except ValueError:
-                        events.append(payload)
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
-    return events
+__all__ = [
+    "CallContext",
+    "LiveTransport",
+    "RecordingTransport",
+    "ReplayTransport",
+    "parse_sse",
+    "shown",
+]

@@ -24,6 +24,9 @@ class Usage:
     recordings_dir: str
     used: frozenset[str] = field(default_factory=frozenset)
     partial_reasons: tuple[str, ...] = ()
+    # Python test files whose `llm` items the run collected: a recording made by a Python
+    # test in another file was not given its chance to be used (see maintenance.prune).
+    test_files: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def complete(self) -> bool:
@@ -37,6 +40,7 @@ class Usage:
             "complete": self.complete,
             "partial_reasons": list(self.partial_reasons),
             "used": sorted(self.used),
+            "test_files": sorted(self.test_files),
         }
         return json.dumps(document, indent=2) + "\n"
 
@@ -53,6 +57,7 @@ class Usage:
                 recordings_dir=str(data["recordings_dir"]),
                 used=frozenset(str(p) for p in data["used"]),
                 partial_reasons=tuple(str(r) for r in data["partial_reasons"]),
+                test_files=frozenset(str(p) for p in data.get("test_files", [])),
             )
         except FileNotFoundError:
             raise HarnessError(
@@ -71,6 +76,7 @@ class UsageTracker:
         self.reasons: set[str] = set()
         self.failed: set[str] = set()
         self.collected: set[str] = set()
+        self.test_files: set[str] = set()
 
     def to_wire(self) -> str:
         """This process's usage, for ``config.workeroutput``."""
@@ -80,6 +86,7 @@ class UsageTracker:
                 "reasons": sorted(self.reasons),
                 "failed": sorted(self.failed),
                 "collected": sorted(self.collected),
+                "test_files": sorted(self.test_files),
             }
         )
 
@@ -90,6 +97,7 @@ class UsageTracker:
         self.reasons.update(data["reasons"])
         self.failed.update(data["failed"])
         self.collected.update(data["collected"])
+        self.test_files.update(data.get("test_files", []))
 
     def finish(self, *, scenario_files: set[str]) -> Usage:
         """The run's usage; ``scenario_files`` are all files a full run would collect."""
@@ -103,4 +111,5 @@ class UsageTracker:
             recordings_dir=str(self.recordings_dir),
             used=frozenset(self.used),
             partial_reasons=tuple(sorted(reasons)),
+            test_files=frozenset(self.test_files),
         )

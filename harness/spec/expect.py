@@ -36,6 +36,31 @@ class ToolCallExpect(_Model):
     arguments: dict[str, Any] | None = None
 
 
+class CalledExpect(_Model):
+    """A tool the model asked for during the step (for a target: in any of the application's
+    inner calls); ``arguments`` is compared as a JSON subset."""
+
+    tool: str
+    arguments: dict[str, Any] | None = None
+
+
+class CountRange(_Model):
+    """Bounds on a count (both inclusive)."""
+
+    min: Annotated[int, Field(ge=0)] | None = None
+    max: Annotated[int, Field(ge=0)] | None = None
+
+
+class CallsExpect(_Model):
+    """Checks on the model requests of the step (a target's inner calls)."""
+
+    count: CountRange
+
+
+# The id of the reply a target's step ends with (the application's answer, not a model's).
+TARGET_REPLY_ID = "harness-target-reply"
+
+
 class Expectation(_Model):
     """One check on a step's assembled reply. Exactly one key is set."""
 
@@ -50,6 +75,8 @@ class Expectation(_Model):
     error: ErrorExpect | None = None
     tool_call: ToolCallExpect | None = None
     no_tool_call: Literal[True] | None = None
+    called: CalledExpect | None = None
+    calls: CallsExpect | None = None
     same_as_nonstream: Literal[True] | None = None
     # On what an operation returned (conversations, items, ...):
     metadata: dict[str, Any] | None = None

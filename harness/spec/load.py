@@ -12,7 +12,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import LocatedError, ScenarioError
-from harness.spec.expect import ErrorExpect, Expectation, ToolCallExpect
+from harness.spec.expect import (
+    CalledExpect,
+    CallsExpect,
+    CountRange,
+    ErrorExpect,
+    Expectation,
+    ToolCallExpect,
+)
 from harness.spec.scenario import RecordingsFrom, Scenario, ScenarioFile, Step
 from harness.spec.validation import located_errors, unknown_key
 from harness.util.yamlsrc import LocDict, load_yaml, locate, value_pos
@@ -26,6 +33,9 @@ _MODELS: dict[str, type[BaseModel]] = {
     "error": ErrorExpect,
     "tool_call": ToolCallExpect,
     "recordings": RecordingsFrom,
+    "called": CalledExpect,
+    "calls": CallsExpect,
+    "count": CountRange,
 }
 
 
@@ -83,7 +93,9 @@ def read_scenarios(
     if problems:
         return [], problems
     try:
-        parsed: list[Scenario | None] = list(ScenarioFile.model_validate(data).scenarios)
+        document = ScenarioFile.model_validate(data)
+        parsed: list[Scenario | None] = list(document.scenarios)
+        default_target = document.target
     except ValidationError as exc:
         problems.extend(
             located_errors(
@@ -97,6 +109,7 @@ def read_scenarios(
             )
         )
         parsed = [_valid(item) for item in items]  # the scenarios without a problem
+        default_target = None
     scenarios: list[Scenario] = []
     seen: dict[str, int] = {}
     for index, (item, scenario) in enumerate(zip(items, parsed, strict=False)):
@@ -108,6 +121,8 @@ def read_scenarios(
             problems.append(ScenarioError(cause, path=shown, line=line, col=col))
             continue
         seen[scenario.id] = line
+        if scenario.target is None and default_target is not None:  # the file-level default
+            scenario = scenario.model_copy(update={"target": default_target})
         scenarios.append(_placed(scenario, item, path=path, shown=shown, root=root))
     return scenarios, problems
 

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from harness.spec.expect import Expectation
 from harness.spec.validation import ID_PATTERN
 
+# ``package.module:attr`` (attr may be dotted): the application a scenario targets.
+TARGET_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
+
 StreamSetting = bool | Literal["both"]
 
 
@@ -115,6 +118,8 @@ class Scenario(_Model):
     snapshot: bool = False
     max_tool_rounds: Annotated[int, Field(ge=1)] = 4
     recordings: RecordingsSetting | None = None
+    # The application under test (see harness.engine.target): steps go to it, not to a model.
+    target: Annotated[str, Field(pattern=TARGET_PATTERN)] | None = None
     steps: Annotated[list[Step], Field(min_length=1)]
 
     # Set by the loader: where the scenario lives, for error messages and local images.
@@ -205,4 +210,5 @@ class Scenario(_Model):
 class ScenarioFile(_Model):
     """The top level of a scenario file."""
 
+    target: Annotated[str, Field(pattern=TARGET_PATTERN)] | None = None  # scenarios' default
     scenarios: list[Scenario]

@@ -1,0 +1,101 @@
+"""The ``llm`` fixture's object: one case's SDK clients, model and inner calls."""
+
+from __future__ import annotations
+
+import shlex
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from harness.replay.calls import Call, render_calls
+from harness.replay.transport import CallContext
+
+if TYPE_CHECKING:
+    import openai
+
+    from harness.engine.matrix import Case
+    from harness.engine.runner import Runner
+
+
+class LLM:
+    """What a test of an application gets for one column of the matrix.
+
+    Hand :attr:`client` (or :attr:`async_client`) and :attr:`model` to the application: every
+    request it makes through them is recorded or replayed like a scenario's, and kept in
+    :attr:`calls`. An application that builds its own ``OpenAI()`` is out of reach: it must
+    accept a client.
+    """
+
+    def __init__(self, *, case: Case, runner: Runner, test_id: str) -> None:
+        self.case = case
+        self.runner = runner
+        provider = case.column.provider
+        hint = f"pytest {shlex.quote(test_id)} --harness-record-mode=record-missing"
+        if provider.api_key_env:
+            hint += f"  (needs {provider.api_key_env})"
+        self.context = CallContext(test_id=test_id, where=test_id, record_hint=hint)
+
+    @property
+    def model(self) -> str:
+        """The model name to send (the column's wire name)."""
+        return self.case.column.request_model
+
+    @property
+    def column(self) -> str:
+        """``provider/model``: the matrix column this test runs against."""
+        return self.case.column.id
+
+    @cached_property
+    def client(self) -> openai.OpenAI:
+        """An ``openai.OpenAI`` client for this test's column."""
+        return self.runner.client_for(self.case.column.provider, self.context)[0]
+
+    @cached_property
+    def async_client(self) -> openai.AsyncOpenAI:
+        """An ``openai.AsyncOpenAI`` client for this test's column (the same recordings)."""
+        return self.runner.async_client_for(self.case.column.provider, self.context)
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every request the application sent through these clients, with its reply."""
+        return list(self.context.calls)
+
+    @property
+    def transcript(self) -> str:
+        """The calls as readable text (secrets redacted): compare it with syrupy's
+        ``snapshot``."""
+        return self.runner.scanner.redact(render_calls(self.context.calls))
+
+    def usage(self) -> dict[str, int] | None:
+        """Token counts summed over every reply that reported them."""
+        return calls_usage(self.context.calls)
+
+
+def calls_usage(calls: list[Call] | tuple[Call, ...]) -> dict[str, int] | None:
+    """Prompt and completion tokens over ``calls`` (None if no reply reported usage)."""
+    totals = {"prompt_tokens": 0, "completion_tokens": 0}
+    seen = False
+    for call in calls:
+        events = call.response if isinstance(call.response, list) else [call.response]
+        for event in events:
+            usage = _usage_of(event)
+            if usage is not None:
+                seen = True
+                totals["prompt_tokens"] += _int(usage, "prompt_tokens", "input_tokens")
+                totals["completion_tokens"] += _int(usage, "completion_tokens", "output_tokens")
+    return totals if seen else None
+
+
+def _usage_of(event: Any) -> dict[str, Any] | None:
+    if not isinstance(event, dict):
+        return None
+    usage = event.get("usage")
+    if usage is None and isinstance(event.get("response"), dict):  # responses.completed
+        usage = event["response"].get("usage") if event.get("type", "").endswith("d") else None
+    return usage if isinstance(usage, dict) else None
+
+
+def _int(usage: dict[str, Any], *names: str) -> int:
+    for name in names:
+        if isinstance(usage.get(name), int):
+            return int(usage[name])
+    return 0

@@ -1,0 +1,1 @@
+"""An example application under test: a small support bot built on the openai SDK."""

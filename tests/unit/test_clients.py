@@ -1,0 +1,111 @@
+"""Tests for harness.engine.clients: per-case sync and async clients on one record/replay core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+
+import openai
+import pytest
+
+from harness.engine.clients import async_openai
+from harness.replay.store import RecordingStore
+from harness.replay.transport import CallContext, RecordingTransport, ReplayTransport
+from harness.util.httplib import httpx
+
+BASE_URL = "https://api.example.test/v1"
+QUESTIONS = ["one", "two", "same", "three", "same"]  # two identical bodies among five
+
+
+class Provider:
+    """Answers after a delay that makes replies arrive out of order; identical questions get
+    different answers (first, second, ...), as a sampling model would give."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.asked: Counter[str] = Counter()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        question = json.loads(request.read())["messages"][0]["content"]
+        with self.lock:
+            self.asked[question] += 1
+            nth = self.asked[question]
+        threading.Event().wait(0.01 * (len(QUESTIONS) - len(question) % 5))
+        reply = {
+            "id": "c",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": f"{question} #{nth}"},
+                }
+            ],
+        }
+        return httpx.Response(200, json=reply)
+
+
+def async_client(transport: httpx.BaseTransport) -> openai.AsyncOpenAI:
+    return async_openai(base_url=BASE_URL, api_key="x", transport=transport, max_retries=0)
+
+
+async def ask_all(client: openai.AsyncOpenAI) -> list[str | None]:
+    async def ask(question: str) -> str | None:
+        reply = await client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": question}]
+        )
+        return reply.choices[0].message.content
+
+    return list(await asyncio.gather(*(ask(q) for q in QUESTIONS)))
+
+
+def test_five_concurrent_async_calls_replay_deterministically(tmp_path: Path) -> None:
+    store = RecordingStore(root=tmp_path)
+    recording = RecordingTransport(
+        store=store,
+        provider="p",
+        base_url=BASE_URL,
+        context=CallContext(test_id="t"),
+        inner=httpx.MockTransport(Provider().handle),
+        replay_first=False,
+    )
+    recorded = asyncio.run(ask_all(async_client(recording)))
+    assert sorted(r or "" for r in recorded) == [
+        "one #1", "same #1", "same #2", "three #1", "two #1",
+    ]  # fmt: skip
+    assert len(list(store.files("p"))) == 5
+    for _ in range(20):
+        context = CallContext(test_id="t")
+        replay = ReplayTransport(store=store, provider="p", base_url=BASE_URL, context=context)
+        assert asyncio.run(ask_all(async_client(replay))) == recorded
+        assert context.replayed == 5 and not context.misses
+        # the case's inner calls, in the order the application sent them
+        assert [c.request["messages"][0]["content"] for c in context.calls] == QUESTIONS
+
+
+def test_async_miss_raises_and_is_kept_on_the_context(tmp_path: Path) -> None:
+    context = CallContext(test_id="t", where="here")
+    replay = ReplayTransport(
+        store=RecordingStore(root=tmp_path), provider="p", base_url=BASE_URL, context=context
+    )
+    with pytest.raises(Exception, match="no recording for POST /v1/chat/completions"):
+        asyncio.run(ask_all(async_client(replay)))
+    assert context.misses and "at: here" in context.misses[0]
+
+
+def test_the_sync_transport_alone_is_refused_by_async_openai(tmp_path: Path) -> None:
+    """Why the async front exists: the SDK's async client takes only an async http client."""
+    replay = ReplayTransport(
+        store=RecordingStore(root=tmp_path), provider="p", base_url=BASE_URL, context=CallContext()
+    )
+    with pytest.raises(TypeError, match="Invalid `http_client` argument"):
+        openai.AsyncOpenAI(
+            base_url=BASE_URL,
+            api_key="x",
+            http_client=openai.DefaultHttpxClient(transport=replay),  # type: ignore[arg-type]
+        )
