@@ -13,8 +13,9 @@ ENV_HELP = "default: $HARNESS_{}, then harness_{} in pytest's ini file, then {}"
 
 def cli_settings(args: argparse.Namespace) -> Settings:
     """option > environment > pytest ini > default (:func:`resolve_settings`, the one place
-    this is decided); paths are relative to the current folder, as pytest's rootdir would be."""
-    rootdir = Path.cwd()
+    this is decided); paths are relative to the current folder, as pytest's rootdir would be
+    (and shown as such)."""
+    rootdir = Path()
     return resolve_settings(
         option=lambda name: getattr(args, name, None),
         ini=ini_file_values(rootdir),

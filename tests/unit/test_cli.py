@@ -13,6 +13,7 @@ import pytest
 
 from harness.cli.importer import import_recordings
 from harness.cli.main import build_parser, main
+from harness.cli.settings import cli_settings
 from harness.errors import HarnessError
 from harness.replay.normalize import for_disk
 from harness.replay.recording import Recording
@@ -227,7 +228,8 @@ def test_parser_defaults() -> None:
     args = build_parser().parse_args(["recordings", "import", "a.json"])
     assert args.paths == ["a.json"]
     assert args.provider is None
-    assert args.recordings == "recordings"
+    assert args.recordings is None  # left to cli_settings: option > env > ini > default
+    assert cli_settings(args).recordings_dir == Path("recordings")
     assert (args.skip_invalid, args.allow_skipped) == (False, False)  # all or nothing by default
 
 
