@@ -19,7 +19,7 @@ from harness.replay.normalize import for_disk
 from harness.replay.recording import Recording
 from harness.replay.store import RecordingStore
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEEDS = REPO / "tests" / "data" / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.json"))
 NAME = re.compile(r"chat-completions-[0-9a-f]{16}\.json")
