@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.cli.settings import cli_settings, help_for
 from harness.errors import LocatedError
 from harness.util.paths import PYTEST_NORECURSEDIRS, skipped_by_pytest, yaml_files
 
@@ -33,8 +34,12 @@ def add_inspect_commands(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["scenarios"], help="files or folders")
-    parser.add_argument("--providers", default="providers.yaml", help="providers file")
-    parser.add_argument("--models", default="", help="comma-separated column globs")
+    parser.add_argument(
+        "--providers", help=help_for("providers", "providers.yaml", "providers file")
+    )
+    parser.add_argument(
+        "--models", help=help_for("models", "all columns", "comma-separated column globs")
+    )
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -66,8 +71,9 @@ def _matrix(args: argparse.Namespace) -> list[Column]:
     from harness.engine.narrowing import check_filter
     from harness.spec.providers import load_providers
 
-    patterns = [m.strip() for m in args.models.split(",") if m.strip()]
-    all_columns = columns(load_providers(Path(args.providers)))
+    settings = cli_settings(args)
+    patterns = list(settings.models)
+    all_columns = columns(load_providers(settings.providers_path))
     check_filter(all_columns, patterns, source="--models")
     return select_columns(all_columns, patterns)
 
@@ -122,7 +128,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     warnings = list(uncollected_notes(args.paths))
     matrix: list[Column] | None = None
     try:
-        matrix = columns(load_providers(Path(args.providers)))
+        matrix = columns(load_providers(cli_settings(args).providers_path))
     except LocatedError as exc:
         problems.append(exc)
     for path in files:

@@ -13,6 +13,7 @@ from harness import __version__
 from harness.cli.inspect import add_inspect_commands
 from harness.cli.record import add_record_command
 from harness.cli.report import add_report_commands
+from harness.cli.settings import cli_settings, help_for
 from harness.errors import HarnessError
 from harness.replay.store import RecordingStore, remove_stale_temp_files
 from harness.replay.used import USAGE_FILE, Usage
@@ -23,11 +24,14 @@ if TYPE_CHECKING:
     from harness.replay.secrets import SecretScanner
 
 
+RECORDINGS_HELP = help_for("recordings", "recordings", "recordings folder")
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from harness.cli.importer import import_recordings
 
     # The same write path as recording: the same policy, with the providers' keys.
-    store = RecordingStore(root=Path(args.recordings), scanner=_scanner(args))
+    store = RecordingStore(root=cli_settings(args).recordings_dir, scanner=_scanner(args))
     result = import_recordings(
         [Path(p) for p in args.paths],
         store=store,
@@ -51,7 +55,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace) -> RecordingStore:
-    return RecordingStore(root=Path(args.recordings))
+    return RecordingStore(root=cli_settings(args).recordings_dir)
 
 
 def _scanner(args: argparse.Namespace) -> SecretScanner:
@@ -60,7 +64,7 @@ def _scanner(args: argparse.Namespace) -> SecretScanner:
     from harness.spec.providers import load_providers_file
 
     scanner = SecretScanner()
-    providers = Path(args.providers)
+    providers = cli_settings(args).providers_path
     if providers.is_file():
         loaded = load_providers_file(providers)
         scanner.allow(loaded.allowed_secrets)
@@ -123,8 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("paths", nargs="+", metavar="PATH", help="recording files or folders")
     imp.add_argument("--provider", help="provider id (default: from txt=<provider>/... in test_id)")
-    imp.add_argument("--recordings", default="recordings", help="recordings folder")
-    imp.add_argument("--providers", default="providers.yaml", help="providers file (keys)")
+    imp.add_argument("--recordings", help=RECORDINGS_HELP)
+    imp.add_argument(
+        "--providers", help=help_for("providers", "providers.yaml", "providers file (keys)")
+    )
     imp.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -137,17 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(handler=_cmd_import)
     verify = actions.add_parser("verify", help="check every recording; non-zero exit on problems")
-    verify.add_argument("--recordings", default="recordings", help="recordings folder")
-    verify.add_argument("--providers", default="providers.yaml", help="providers file (keys)")
+    verify.add_argument("--recordings", help=RECORDINGS_HELP)
+    verify.add_argument(
+        "--providers", help=help_for("providers", "providers.yaml", "providers file (keys)")
+    )
     verify.set_defaults(handler=_cmd_verify)
     prune = actions.add_parser("prune", help="delete recordings the last full run did not use")
-    prune.add_argument("--recordings", default="recordings", help="recordings folder")
+    prune.add_argument("--recordings", help=RECORDINGS_HELP)
     prune.add_argument("--usage", default=str(USAGE_FILE), help="usage record of the last run")
     prune.add_argument("--dry-run", action="store_true", help="list, do not delete")
     prune.set_defaults(handler=_cmd_prune)
     show = actions.add_parser("show", help="print what a recording (or a scenario's) holds")
     show.add_argument("ref", metavar="KEY|SCENARIO", help="digest, file name, path or scenario id")
-    show.add_argument("--recordings", default="recordings", help="recordings folder")
+    show.add_argument("--recordings", help=RECORDINGS_HELP)
     show.set_defaults(handler=_cmd_show)
     add_record_command(commands)
     add_inspect_commands(commands)

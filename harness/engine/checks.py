@@ -6,13 +6,15 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
 
 from harness.engine.refs import resolve
-from harness.engine.transcript import StepResult
+from harness.engine.transcript import CheckResult, StepResult
 from harness.spec.expect import TARGET_REPLY_ID, Expectation, ToolCallExpect
+from harness.spec.scenario import Step
 
 # Each check returns None when it holds, or a one-line reason.
 Check = Callable[[Any, StepResult], str | None]
@@ -200,3 +202,23 @@ def failed(
     if saved and isinstance(value, str | dict):
         value = resolve(value, saved)
     return check(value, result)
+
+
+def evaluate(step: Step, result: StepResult, *, saved: dict[str, Any] | None = None) -> StepResult:
+    """``result`` with each of ``step``'s expectations decided, in order: the one evaluation
+    that the test verdict, snapshots and reports all read (``saved`` resolves references)."""
+    checks = []
+    for expectation in step.expect:
+        reason = failed(expectation, result, saved=saved)
+        checks.append(
+            CheckResult(expectation=expectation.describe(), ok=reason is None, reason=reason)
+        )
+    return replace(result, checks=tuple(checks))
+
+
+def overruled(result: StepResult, number: int, *, reason: str) -> StepResult:
+    """``result`` with its expectation ``number`` failed for ``reason`` (a check the runner
+    makes itself, e.g. ``same_as_nonstream``, which needs a second run)."""
+    checks = list(result.checks)
+    checks[number] = replace(checks[number], ok=False, reason=reason)
+    return replace(result, checks=tuple(checks))

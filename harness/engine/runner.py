@@ -6,11 +6,10 @@ import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 import openai
 
-from harness.engine.checks import failed
+from harness.engine.checks import evaluate, overruled
 from harness.engine.clients import ClientFactory
 from harness.engine.drivers.chat import ChatDriver
 from harness.engine.drivers.responses import ResponsesDriver
@@ -124,12 +123,13 @@ class Runner:
                 else driver_for(case, client)
             )
             for result in driver.steps(on_step=on_step):
-                results.append(result)
-                self.check(case, result, saved=getattr(driver, "saved", None))
+                saved = getattr(driver, "saved", None)
+                results.append(evaluate(scenario.steps[result.index], result, saved=saved))
+                self.check(case, results[-1])
             if case.variant == "stream" and any(
                 e.kind == "same_as_nonstream" for step in scenario.steps for e in step.expect
             ):
-                self.check_same_as_nonstream(case, tuple(results), client=client)
+                self.check_same_as_nonstream(case, results, client=client)
         except RecordingMissError as exc:
             failure, missing = str(exc), True
         except ExpectationFailed as exc:
@@ -153,11 +153,13 @@ class Runner:
         )
 
     def check_same_as_nonstream(
-        self, case: Case, steps: tuple[StepResult, ...], *, client: openai.OpenAI
+        self, case: Case, results: list[StepResult], *, client: openai.OpenAI
     ) -> None:
-        """Run the ``nostream`` twin of a ``stream`` case and compare the assembled replies."""
+        """Run the ``nostream`` twin of a ``stream`` case and compare the assembled replies
+        (a difference is recorded on the step's check result, then raised)."""
         twin = driver_for(replace(case, variant="nostream"), client)
-        for streamed, plain in zip(steps, twin.steps(), strict=False):
+        pairs = zip(list(results), twin.steps(), strict=False)
+        for position, (streamed, plain) in enumerate(pairs):
             step = case.scenario.steps[streamed.index]
             for number, expectation in enumerate(step.expect):
                 if expectation.kind != "same_as_nonstream":
@@ -167,12 +169,14 @@ class Runner:
                     reason = "the streamed reply differs from the non-streamed one: " + "; ".join(
                         changes[:5]
                     )
+                    results[position] = overruled(streamed, number, reason=reason)
                     raise ExpectationFailed(
                         failure_message(case, streamed, reason=reason, expectation=number)
                     )
 
-    def check(self, case: Case, result: StepResult, *, saved: dict[str, Any] | None = None) -> None:
-        """Raise :class:`ExpectationError` for the step's first failing expectation."""
+    def check(self, case: Case, result: StepResult) -> None:
+        """Raise :class:`ExpectationError` for the step's first failing expectation, as decided
+        on ``result`` (:func:`~harness.engine.checks.evaluate`)."""
         scenario = case.scenario
         step = scenario.steps[result.index]
         # A provider error the step did not expect comes first: it is never a known departure,
@@ -181,11 +185,10 @@ class Runner:
             raise ExpectationError(
                 failure_message(case, result, reason=f"provider error: {result.error.describe()}")
             )
-        for number, expectation in enumerate(step.expect):
-            reason = failed(expectation, result, saved=saved)
-            if reason is not None:
+        for number, check in enumerate(result.checks):
+            if not check.ok:
                 raise ExpectationFailed(
-                    failure_message(case, result, reason=reason, expectation=number)
+                    failure_message(case, result, reason=str(check.reason), expectation=number)
                 )
 
 

@@ -139,11 +139,25 @@ def response_text(response: Any) -> str:
 
 
 @dataclass(frozen=True)
+class CheckResult:
+    """One expectation of a step as the run decided it, ``${name.path}`` references resolved."""
+
+    expectation: str  # its one-line description, e.g. ``icontains: 'earth'``
+    ok: bool
+    reason: str | None = None  # why it does not hold (None when ``ok``)
+
+
+@dataclass(frozen=True)
 class StepResult:
-    """All exchanges of one step; the last one holds the step's outcome."""
+    """All exchanges of one step; the last one holds the step's outcome.
+
+    ``checks`` are the step's expectations as the run decided them (see
+    :func:`harness.engine.checks.evaluate`): the test verdict and every report read them.
+    """
 
     index: int
     exchanges: tuple[Exchange, ...]
+    checks: tuple[CheckResult, ...] = ()
 
     @property
     def final(self) -> Exchange:

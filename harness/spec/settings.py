@@ -14,12 +14,15 @@ Precedence, highest first (the one place this is decided):
 
 from __future__ import annotations
 
+import configparser
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from harness.errors import ConfigError
+from harness.util.fs import MAX_YAML_BYTES, UnreadableFileError, read_bounded
 
 
 class RecordMode(str, Enum):  # noqa: UP042 - StrEnum would change str() of a mode
@@ -89,3 +92,46 @@ def resolve_settings(
         recordings_dir=rootdir / pick("recordings"),
         models=models,
     )
+
+
+# The ini files pytest reads, in its order of preference, with the section holding its options.
+_INI_FILES = (
+    ("pytest.ini", "pytest"),
+    ("pyproject.toml", None),
+    ("tox.ini", "pytest"),
+    ("setup.cfg", "tool:pytest"),
+)
+
+
+def ini_file_values(rootdir: Path) -> Callable[[str], str | None]:
+    """``harness_<name>`` as the ini file pytest would read in ``rootdir`` sets it, so a
+    ``harness`` command outside pytest resolves the same settings a pytest run there does."""
+    values: Mapping[str, object] = {}
+    for file_name, section in _INI_FILES:
+        path = rootdir / file_name
+        try:
+            text = read_bounded(path, limit=MAX_YAML_BYTES, what="ini file").decode("utf-8")
+        except (OSError, UnreadableFileError, UnicodeDecodeError):
+            continue
+        found = _ini_section(text, section, source=path)
+        if found is not None or file_name == "pytest.ini":  # pytest.ini wins even when empty
+            values = found or {}
+            break
+
+    def lookup(name: str) -> str | None:
+        value = values.get(f"harness_{name}")
+        return None if value is None else str(value)
+
+    return lookup
+
+
+def _ini_section(text: str, section: str | None, *, source: Path) -> Mapping[str, object] | None:
+    try:
+        if section is None:
+            options = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
+            return options if isinstance(options, dict) else None
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_string(text, source=str(source))
+    except (tomllib.TOMLDecodeError, configparser.Error) as exc:
+        raise ConfigError(f"{source}: cannot read pytest's options ({exc})") from None
+    return dict(parser[section]) if parser.has_section(section) else None

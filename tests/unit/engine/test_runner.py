@@ -1,4 +1,4 @@
-"""Tests for harness.runner: cases are independent, so one runner runs them concurrently."""
+"""Tests for harness.engine.runner: cases are independent, so one runner runs them concurrently."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletion
 
-from harness.engine.checks import CHECKS, failed, is_subset
+from harness.engine.checks import CHECKS, evaluate, failed, is_subset, overruled
 from harness.engine.transcript import Exchange, ProviderError, StepResult
-from harness.spec.scenario import Expectation
+from harness.spec.scenario import Expectation, Step
 
 
 def tool_call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:
@@ -309,3 +309,27 @@ def test_provider_error_describe() -> None:
 )
 def test_is_subset(expected: Any, actual: Any, holds: bool) -> None:
     assert is_subset(expected, actual) is holds
+
+
+def test_evaluate_decides_every_expectation_once_with_references_resolved() -> None:
+    step = Step.model_validate(
+        {"user": "hi", "expect": [{"contains": "${planet.name}"}, {"contains": "Mars"}]}
+    )
+    decided = evaluate(step, result(reply()), saved={"planet": {"name": "Earth"}})
+    assert [(c.expectation, c.ok) for c in decided.checks] == [
+        ("contains: '${planet.name}'", True),
+        ("contains: 'Mars'", False),
+    ]
+    assert decided.checks[1].reason == "the reply does not contain 'Mars'"
+    assert decided.exchanges == result(reply()).exchanges  # the result itself is untouched
+
+
+def test_overruled_fails_one_decided_check_and_keeps_the_others() -> None:
+    step = Step.model_validate(
+        {"user": "hi", "expect": [{"contains": "Earth"}, {"same_as_nonstream": True}]}
+    )
+    decided = overruled(evaluate(step, result(reply())), 1, reason="the replies differ")
+    assert [(c.ok, c.reason) for c in decided.checks] == [
+        (True, None),
+        (False, "the replies differ"),
+    ]

@@ -24,7 +24,7 @@ from harness.replay.transport import (
 from harness.util.httplib import httpx
 
 BASE_URL = "https://api.example.test/v1"
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "data" / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.json"))
 SECRET = "sk-test-very-secret-key-0123456789"
 

@@ -25,7 +25,7 @@ from harness.replay.recording import (
     wrap,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEEDS = REPO / "tests" / "data" / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.json"))
 CHUNK_TYPE = "openai.types.chat.chat_completion_chunk.ChatCompletionChunk"

@@ -21,7 +21,7 @@ from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
 from support.fuzz import bounded, json_values, mutated
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEEDS = [
     json.loads(path.read_text(encoding="utf-8"))
     for path in [

@@ -13,12 +13,13 @@ import pytest
 
 from harness.cli.importer import import_recordings
 from harness.cli.main import build_parser, main
+from harness.cli.settings import cli_settings
 from harness.errors import HarnessError
 from harness.replay.normalize import for_disk
 from harness.replay.recording import Recording
 from harness.replay.store import RecordingStore
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEEDS = REPO / "tests" / "data" / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.json"))
 NAME = re.compile(r"chat-completions-[0-9a-f]{16}\.json")
@@ -227,7 +228,8 @@ def test_parser_defaults() -> None:
     args = build_parser().parse_args(["recordings", "import", "a.json"])
     assert args.paths == ["a.json"]
     assert args.provider is None
-    assert args.recordings == "recordings"
+    assert args.recordings is None  # left to cli_settings: option > env > ini > default
+    assert cli_settings(args).recordings_dir == Path("recordings")
     assert (args.skip_invalid, args.allow_skipped) == (False, False)  # all or nothing by default
 
 

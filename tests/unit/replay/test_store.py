@@ -16,7 +16,7 @@ from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
 from harness.util.fs import write_atomic
 
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "data" / "seeds"
 
 
 def recording(
