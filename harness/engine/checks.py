@@ -83,13 +83,60 @@ def _called(value: Any, result: StepResult) -> str | None:
 
 
 def _calls(value: Any, result: StepResult) -> str | None:
-    made = sum(1 for e in result.exchanges if getattr(e.reply, "id", None) != TARGET_REPLY_ID)
-    low, high = value.count.min, value.count.max
-    if low is not None and made < low:
-        return f"{made} model request(s) in the step, fewer than {low}"
-    if high is not None and made > high:
-        return f"{made} model request(s) in the step, more than {high}"
+    inner = [e for e in result.exchanges if getattr(e.reply, "id", None) != TARGET_REPLY_ID]
+    if value.count is not None:
+        reason = _outside(len(inner), value.count, what="model request(s) in the step")
+        if reason:
+            return reason
+    if value.request is not None or value.system is not None:
+        bodies = [e.request for e in inner if e.request is not None]
+        if not bodies:  # nothing to check is never a pass
+            return "no inner request to check (calls: request/system apply to a target's calls)"
+        for number, body in enumerate(bodies, start=1):
+            if value.request is not None and not is_subset(value.request, body):
+                return f"inner request {number} does not hold {json.dumps(value.request)}"
+            if value.system is not None and not any(
+                value.system in text for text in _system_texts(body)
+            ):
+                return f"inner request {number} has no system message containing {value.system!r}"
+    if value.tokens is not None:
+        counts = [_total_tokens(e.reply) for e in inner]
+        known = [c for c in counts if c is not None]
+        if not known:
+            return "no inner reply reported token usage"
+        return _outside(sum(known), value.tokens, what="tokens in the step's inner replies")
     return None
+
+
+def _outside(amount: int, bounds: Any, *, what: str) -> str | None:
+    if bounds.min is not None and amount < bounds.min:
+        return f"{amount} {what}, fewer than {bounds.min}"
+    if bounds.max is not None and amount > bounds.max:
+        return f"{amount} {what}, more than {bounds.max}"
+    return None
+
+
+def _system_texts(body: dict[str, Any]) -> list[str]:
+    """The text of every system/developer message of a chat request (or Responses instructions)."""
+    texts = [body["instructions"]] if isinstance(body.get("instructions"), str) else []
+    messages = body.get("messages")
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(
+                p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+            )
+    return texts
+
+
+def _total_tokens(reply: Any) -> int | None:
+    usage = getattr(reply, "usage", None)
+    total = getattr(usage, "total_tokens", None)
+    return total if isinstance(total, int) else None
 
 
 def _no_tool_call(value: Any, result: StepResult) -> str | None:

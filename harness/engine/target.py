@@ -158,7 +158,7 @@ def _exchange(call: Call) -> Exchange:
             reply = ChatCompletion.model_validate(call.response)
         except ValueError:
             reply = None
-    return Exchange(sent=sent, streamed=call.streamed, reply=reply)
+    return Exchange(sent=sent, streamed=call.streamed, reply=reply, request=request)
 
 
 def _final(message: str, reply: Any) -> Exchange:

@@ -53,6 +53,8 @@ class Exchange:
     reply: Any = None
     error: ProviderError | None = None
     payload: Any = None
+    # The whole request body, kept for a target's inner calls (``calls: {request: ...}``).
+    request: dict[str, Any] | None = None
 
     @property
     def tool_calls(self) -> list[ToolCall]:

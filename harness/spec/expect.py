@@ -52,9 +52,25 @@ class CountRange(_Model):
 
 
 class CallsExpect(_Model):
-    """Checks on the model requests of the step (a target's inner calls)."""
+    """Checks on the model requests of the step (a target's inner calls).
 
-    count: CountRange
+    ``count`` bounds how many requests were made; ``request`` is a JSON subset every inner
+    request body must hold; ``system`` is text every inner request's system (or developer)
+    message must contain; ``tokens`` bounds the total tokens the inner replies reported.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    count: CountRange | None = None
+    request: dict[str, Any] | None = None
+    system: str | None = None
+    tokens: CountRange | None = None
+
+    @model_validator(mode="after")
+    def _one_check(self) -> CallsExpect:
+        if all(v is None for v in (self.count, self.request, self.system, self.tokens)):
+            raise ValueError("calls needs at least one of: count, request, system, tokens")
+        return self
 
 
 # The id of the reply a target's step ends with (the application's answer, not a model's).

@@ -44,6 +44,7 @@ scenarios:
         expect:
           - equals: "ECHO: HELLO"
           - calls: {count: {max: 1}}
+          - calls: {system: "S", request: {model: m1}, tokens: {min: 5, max: 5}}
           - no_tool_call: true
   - id: async-function
     target: shop_app:answer_async
@@ -84,6 +85,9 @@ def test_target_records_then_replays(project: Project, monkeypatch: pytest.Monke
     ("expect", "reason"),
     [
         ("{calls: {count: {max: 0}}}", "1 model request(s) in the step, more than 0"),
+        ("{calls: {system: T}}", "inner request 1 has no system message containing 'T'"),
+        ("{calls: {request: {seed: 1}}}", 'inner request 1 does not hold {"seed": 1}'),
+        ("{calls: {tokens: {max: 4}}}", "5 tokens in the step's inner replies, more than 4"),
         ("{called: {tool: lookup}}", "no call to tool 'lookup' (calls made: none)"),
         ("{contains: nope}", "the reply does not contain 'nope'"),
     ],

@@ -333,3 +333,65 @@ def test_overruled_fails_one_decided_check_and_keeps_the_others() -> None:
         (True, None),
         (False, "the replies differ"),
     ]
+
+
+# --- calls: checks on a target's inner requests ----------------------------------------------
+
+
+def inner(*bodies: dict[str, Any], total: int | None = None) -> StepResult:
+    completion = reply()
+    if total is not None:
+        usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": total}
+        completion = ChatCompletion.model_validate({**completion.model_dump(), "usage": usage})
+    return StepResult(
+        index=0,
+        exchanges=tuple(
+            Exchange(sent=(), streamed=False, reply=completion, request=b) for b in bodies
+        ),
+    )
+
+
+SYSTEM = {"model": "m", "messages": [{"role": "system", "content": "You are a support bot."}]}
+PARTS = {"messages": [{"role": "developer", "content": [{"type": "text", "text": "Be brief."}]}]}
+
+
+@pytest.mark.parametrize(
+    ("calls", "step", "reason"),
+    [
+        ({"system": "support bot"}, inner(SYSTEM, SYSTEM), None),
+        ({"system": "Be brief"}, inner(PARTS), None),
+        (
+            {"system": "support bot"},
+            inner(SYSTEM, {"messages": [{"role": "user", "content": "hi"}]}),
+            "inner request 2 has no system message containing 'support bot'",
+        ),
+        ({"request": {"model": "m"}}, inner(SYSTEM), None),
+        (
+            {"request": {"model": "x"}},
+            inner(SYSTEM),
+            'inner request 1 does not hold {"model": "x"}',
+        ),
+        ({"tokens": {"max": 10}}, inner(SYSTEM, SYSTEM, total=5), None),
+        (
+            {"tokens": {"max": 9}},
+            inner(SYSTEM, SYSTEM, total=5),
+            "10 tokens in the step's inner replies, more than 9",
+        ),
+        ({"tokens": {"max": 9}}, inner(SYSTEM), "no inner reply reported token usage"),
+        # A plain chat step keeps no request bodies: nothing to check is never a pass.
+        (
+            {"system": "x"},
+            result(reply()),
+            "no inner request to check (calls: request/system apply to a target's calls)",
+        ),
+    ],
+)
+def test_calls_checks_the_inner_requests(
+    calls: dict[str, Any], step: StepResult, reason: str | None
+) -> None:
+    assert check({"calls": calls}, step) == reason
+
+
+def test_calls_needs_at_least_one_check() -> None:
+    with pytest.raises(ValueError, match="calls needs at least one of"):
+        Expectation.model_validate({"calls": {}})
