@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -189,11 +190,11 @@ def test_prune_keeps_what_python_tests_recorded_until_they_run(
     monkeypatch.delenv("FAKE_KEY")
     before = project.recordings()
     project.pytester.runpytest("scenarios").assert_outcomes(passed=1)
-    refused = project.pytester.run("harness", "recordings", "prune")
+    refused = project.pytester.run(sys.executable, "-m", "harness", "recordings", "prune")
     assert refused.ret != 0
     refused.stderr.fnmatch_lines(["*was recorded by tests/test_app.py, which the last run did*"])
     assert project.recordings() == before
     project.pytester.runpytest("tests", "scenarios").assert_outcomes(passed=3)
-    pruned = project.pytester.run("harness", "recordings", "prune")
+    pruned = project.pytester.run(sys.executable, "-m", "harness", "recordings", "prune")
     assert pruned.ret == 0, pruned.stderr.str()
     assert project.recordings() == before  # every recording is used
