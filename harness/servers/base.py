@@ -9,9 +9,7 @@ start (Ctrl-C included) stops the whole process group before the exception leave
 from __future__ import annotations
 
 import abc
-import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +18,10 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 from harness.errors import HarnessError
+from harness.servers.logfile import ServerLog
 from harness.servers.process import spawn, stop_group
 from harness.servers.readiness import ModelsReady, free_port
 
-_PROBE_LOG_LINE = '"GET /v1/models HTTP/1.1"'
 _PORT_TRIES = 3
 
 
@@ -63,7 +61,7 @@ class ChildServer(abc.ABC):
         self._host = host
         self._fixed_port = port
         self._port: int | None = None
-        self._log_path = log_path
+        self._log = ServerLog(log_path, slug=self.slug)
         self._startup_timeout = startup_timeout
         self._stop_timeout = stop_timeout
         self._extra_env = dict(extra_env or {})
@@ -74,7 +72,10 @@ class ChildServer(abc.ABC):
 
     @abc.abstractmethod
     def launch(self, *, port: int) -> Launch:
-        """Prepare one start on ``port`` (write its files) and say what to run."""
+        """Prepare one start on ``port`` (write its files) and say what to run.
+
+        Its environment is the whole of the child's, ``extra_env`` included.
+        """
 
     @abc.abstractmethod
     def readiness(self) -> ModelsReady:
@@ -113,7 +114,7 @@ class ChildServer(abc.ABC):
     @property
     def log_path(self) -> Path | None:
         """The file holding the server's stdout and stderr (``None`` before a temp one is made)."""
-        return self._log_path
+        return self._log.path
 
     @property
     def running(self) -> bool:
@@ -150,7 +151,7 @@ class ChildServer(abc.ABC):
                 self._ready_seconds = time.monotonic() - launched
                 return self
             except ServerError:
-                in_use = "address already in use" in self.log_tail(30).lower()
+                in_use = "address already in use" in self._log.since_start().lower()
                 self.stop()
                 if not in_use or attempt == tries:
                     raise
@@ -162,17 +163,9 @@ class ChildServer(abc.ABC):
     def _spawn(self, port: int) -> None:
         self._port = port
         launch = self.launch(port=port)
-        if self._log_path is None:
-            fd, name = tempfile.mkstemp(prefix=f"harness-{self.slug}-", suffix=".log")
-            os.close(fd)
-            self._log_path = Path(name)
-        self._log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**launch.env, **self._extra_env}
-        with self._log_path.open("ab") as log:
-            log.write(f"$ {' '.join(launch.command)}\n".encode())
-            log.flush()
+        with self._log.for_start(launch.command) as log:
             self._process = spawn(
-                launch.command, env=env, log=log, cwd=launch.cwd, error=self.error
+                launch.command, env=launch.env, log=log, cwd=launch.cwd, error=self.error
             )
 
     def _wait_ready(self) -> None:
@@ -219,21 +212,8 @@ class ChildServer(abc.ABC):
             self.cleanup()
 
     def log_tail(self, n: int = 40, *, without_probes: bool = False) -> str:
-        """The last ``n`` lines of the server's log ('' when there is none yet).
-
-        Trailing padding is stripped; ``without_probes`` leaves out the access-log lines
-        of the readiness probes (``GET /v1/models``).
-        """
-        if self._log_path is None:
-            return ""
-        try:
-            text = self._log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        lines = [line.rstrip() for line in text.replace("\r", "\n").splitlines()]
-        if without_probes:
-            lines = [line for line in lines if _PROBE_LOG_LINE not in line]
-        return "\n".join(lines[-n:])
+        """The last ``n`` lines of the server's log (see :meth:`ServerLog.tail`)."""
+        return self._log.tail(n, without_probes=without_probes)
 
     def __enter__(self) -> Self:
         return self.start()

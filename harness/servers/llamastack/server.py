@@ -26,16 +26,11 @@ import yaml
 
 from harness.servers.base import ChildServer, Launch, ServerError
 from harness.servers.llamastack.config import PROVIDER_ID, run_config
+from harness.servers.llamastack.environment import stack_environment
 from harness.servers.llamastack.install import INSTALL_HINT, llama_executable, missing_install
 from harness.servers.localmodel.dialogues import MODEL_ID
 from harness.servers.readiness import ModelsReady
 
-# Variables that would change what llama-stack does behind the run.yaml's back: its own
-# settings (LLAMA_STACK_PORT, LLAMA_STACK_CONFIG, LLAMA_STACK_TEST_INFERENCE_MODE, ...),
-# OpenTelemetry export, OpenAI client defaults and secrets, and another Python's paths.
-_STRIPPED_PREFIXES = ("LLAMA_STACK_", "OTEL_", "OPENAI_", "PYTHON")
-_STRIPPED = ("VIRTUAL_ENV", "SQLITE_STORE_DIR", "FILES_STORAGE_DIR", "TIKTOKEN_CACHE_DIR")
-_LOOPBACK = "127.0.0.1,localhost,::1"
 _MODEL_GRACE = 5.0
 """Seconds a started server may answer /v1/models without the model before start fails."""
 
@@ -154,33 +149,8 @@ class LlamaStackServer(ChildServer):
 
     def environment(self, *, run_dir: Path) -> dict[str, str]:
         """The server's environment: this one cleaned, offline, all state under ``run_dir``."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in _STRIPPED and not k.startswith(_STRIPPED_PREFIXES)
-        }
-        no_proxy = ",".join(x for x in (env.get("NO_PROXY") or env.get("no_proxy"), _LOOPBACK) if x)
-        env.update(
-            {
-                "VIRTUAL_ENV": str(self._venv),
-                "PATH": f"{self._venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-                "TIKTOKEN_CACHE_DIR": str(self._tiktoken_cache),
-                # Anything llama-stack would put under ~/.llama goes here instead.
-                "LLAMA_STACK_CONFIG_DIR": str(run_dir / "llama"),
-                "SQLITE_STORE_DIR": str(run_dir),
-                "HF_HUB_OFFLINE": "1",
-                "TRANSFORMERS_OFFLINE": "1",
-                "HF_HUB_DISABLE_TELEMETRY": "1",
-                "HF_HOME": str(run_dir / "hf"),
-                "NO_PROXY": no_proxy,
-                "no_proxy": no_proxy,
-                "LLAMA_STACK_DISABLE_VERSION_CHECK": "1",
-                # Wide log lines: the default 120 columns wraps every record.
-                "LLAMA_STACK_LOG_WIDTH": "200",
-                "PYTHONUNBUFFERED": "1",
-                "TOKENIZERS_PARALLELISM": "false",
-                "OMP_NUM_THREADS": "1",
-            }
+        env = stack_environment(
+            os.environ, venv=self._venv, tiktoken_cache=self._tiktoken_cache, run_dir=run_dir
         )
         env.update(self._extra_env)
         return env
