@@ -176,18 +176,18 @@ class ChildServer(abc.ABC):
             assert process is not None
             code = process.poll()
             if code is not None:
-                raise self.fail(f"exited with code {code} before it was ready")
+                raise self._start_error(f"exited with code {code} before it was ready")
             now = time.monotonic()
             ready, problem = check.poll(now=now, timeout=min(5.0, deadline - now))
             if ready:
                 return
             if problem is not None:
-                raise self.fail(problem)
+                raise self._start_error(problem)
             if time.monotonic() > deadline:
-                raise self.fail(f"not ready after {self._startup_timeout:g}s")
+                raise self._start_error(f"not ready after {self._startup_timeout:g}s")
             time.sleep(0.1)
 
-    def fail(self, what: str) -> ServerError:
+    def _start_error(self, what: str) -> ServerError:
         """The start error for ``what`` went wrong: context, details, and the log's tail."""
         context = self.context()
         where = f" ({context})" if context else ""
