@@ -1,12 +1,13 @@
 """A tiny real child-process server for the lifecycle tests of :mod:`harness.servers.base`.
 
 :class:`TinyServer` runs ``python -c CHILD`` (no heavy tier): the child writes its pid to a
-file, then behaves as its ``mode`` says:
+file, starts a helper process in its group (a ``sleep``, which only a stop of the whole group
+ends), then behaves as its ``mode`` says:
 
 * ``serve``: an HTTP server on the given port; ``/v1/models`` lists ``tiny/model``.
 * ``wrong-model``: the same, listing ``other/model`` only.
 * ``exit``: prints ``boom: bad config`` and exits with code 3.
-* ``never``: starts a grandchild ``sleep`` (same process group), then never answers.
+* ``never``: never answers.
 * ``busy-once``: the first start says the address is in use and exits; later ones serve.
 """
 
@@ -28,11 +29,12 @@ port, mode, pidfile, marker = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.ar
 with open(pidfile, "a") as handle:
     handle.write(f"{os.getpid()}\n")
 print(f"tiny server {mode} on {port}", flush=True)
+# A helper in the same process group, as real servers have: only a group stop reaches it.
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
 if mode == "exit":
     print("boom: bad config", flush=True)
     sys.exit(3)
 if mode == "never":
-    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
     time.sleep(300)
 if mode == "busy-once" and not os.path.exists(marker):
     open(marker, "w").close()
