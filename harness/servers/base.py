@@ -58,6 +58,16 @@ class ChildServer(abc.ABC):
         stop_timeout: float,
         extra_env: Mapping[str, str] | None,
     ) -> None:
+        """Describe the server; nothing runs until :meth:`start`.
+
+        Args:
+            host: the loopback address to listen on.
+            port: the port; ``None`` picks a free one at each start.
+            log_path: where stdout and stderr go; ``None`` for a new temp file.
+            startup_timeout: seconds to wait for :meth:`readiness`.
+            stop_timeout: seconds between SIGTERM and SIGKILL.
+            extra_env: more environment variables, for :meth:`launch` to add.
+        """
         self._host = host
         self._fixed_port = port
         self._port: int | None = None
