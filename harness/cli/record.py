@@ -137,7 +137,7 @@ def _servers(*, local: bool, llama_stack: bool, hf_home: Path) -> Iterator[dict[
         if not llama_stack:
             yield urls
             return
-        from harness.servers.llamastack.server import (
+        from harness.servers.llamastack import (
             LlamaStackServer,
             default_tiktoken_cache,
             default_venv,

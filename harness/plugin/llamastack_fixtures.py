@@ -17,7 +17,6 @@ Under pytest-xdist each worker starts its own servers on their own ports.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator, Iterator
 
 import pytest
@@ -26,13 +25,14 @@ from harness.plugin.localmodel_fixtures import LOG_SECTION as LOCAL_MODEL_LOG_SE
 from harness.plugin.localmodel_fixtures import (  # noqa: F401 - a fixture, registered by being here
     local_model_server,
 )
-from harness.servers.llamastack.server import (
+from harness.plugin.server_fixtures import makereport_hook, require_tier, serve
+from harness.servers.llamastack.install import (
     INSTALL_HINT,
-    LlamaStackServer,
     default_tiktoken_cache,
     default_venv,
     missing_install,
 )
+from harness.servers.llamastack.server import LlamaStackServer
 from harness.servers.localmodel.server import LocalModelServer
 
 REQUIRE_ENV = "HARNESS_REQUIRE_LLAMA_STACK"
@@ -41,7 +41,7 @@ REQUIRE_ENV = "HARNESS_REQUIRE_LLAMA_STACK"
 LOG_SECTION = "llama-stack server log"
 """The title of the report section holding the llama-stack log tail."""
 
-_SERVERS_KEY = pytest.StashKey[tuple[LlamaStackServer, LocalModelServer]]()
+FIXTURE = "llama_stack_server"
 
 
 def require_llama_stack(config: pytest.Config) -> None:
@@ -49,12 +49,8 @@ def require_llama_stack(config: pytest.Config) -> None:
     problem = missing_install(
         default_venv(config.rootpath), default_tiktoken_cache(config.rootpath)
     )
-    if problem is None:
-        return
-    message = f"llama-stack not installed: {problem}; {INSTALL_HINT}"
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    detail = None if problem is None else f"{problem}; {INSTALL_HINT}"
+    require_tier(detail, tier="llama-stack not installed", require_env=REQUIRE_ENV)
 
 
 @pytest.fixture(scope="session")
@@ -77,12 +73,8 @@ def llama_stack_server(
         state_dir=base / "state",
         log_path=base / "server.log",
     )
-    request.config.stash[_SERVERS_KEY] = (server, upstream)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    logs = [(LOG_SECTION, server), (LOCAL_MODEL_LOG_SECTION, upstream)]
+    yield from serve(request.config, server, fixture=FIXTURE, logs=logs)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -90,15 +82,4 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the llama-stack and tiny-model log tails to a failed test that used llama-stack."""
-    report = yield
-    if report.failed and "llama_stack_server" in getattr(item, "fixturenames", ()):
-        servers = item.config.stash.get(_SERVERS_KEY, None)
-        if servers is not None:
-            stack, upstream = servers
-            titles = {title for title, _ in report.sections}
-            # The hook may be registered twice (a conftest and a plugin): one section each.
-            for title, server in ((LOG_SECTION, stack), (LOCAL_MODEL_LOG_SECTION, upstream)):
-                tail = server.log_tail(60)
-                if tail and title not in titles:
-                    report.sections.append((title, tail))
-    return report
+    return (yield from makereport_hook(item))

@@ -10,7 +10,8 @@ The model is built (once, cached) under a worker-independent ``HF_HOME``: the en
 variable ``HARNESS_LOCAL_MODEL_HF_HOME`` if set, else ``.harness/hf`` under pytest's
 rootdir. Under pytest-xdist each worker starts its own server on its own port; the build's
 file lock lets only one of them build. Without torch and transformers the fixture skips,
-unless ``HARNESS_REQUIRE_LOCAL_MODEL=1`` is set (as in CI), where it fails instead.
+unless ``HARNESS_REQUIRE_LOCAL_MODEL=1`` is set (as in CI), where it fails instead
+(:mod:`harness.plugin.server_fixtures`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.servers.localmodel.build import INSTALL_HINT, build_tiny_model, missing_requirements
+from harness.plugin.server_fixtures import makereport_hook, require_tier, serve
+from harness.servers.localmodel.build import build_tiny_model
+from harness.servers.localmodel.recipe import INSTALL_HINT, missing_requirements
 from harness.servers.localmodel.server import LocalModelServer
 
 HF_HOME_ENV = "HARNESS_LOCAL_MODEL_HF_HOME"
@@ -33,7 +36,7 @@ REQUIRE_ENV = "HARNESS_REQUIRE_LOCAL_MODEL"
 LOG_SECTION = "local model server log"
 """The title of the report section holding the server's log tail."""
 
-_SERVER_KEY = pytest.StashKey[LocalModelServer]()
+FIXTURE = "local_model_server"
 
 
 def local_model_hf_home(config: pytest.Config) -> Path:
@@ -47,14 +50,8 @@ def local_model_hf_home(config: pytest.Config) -> Path:
 def require_local_model_tier() -> None:
     """Skip the calling test (fail it under ``HARNESS_REQUIRE_LOCAL_MODEL=1``) without the tier."""
     missing = missing_requirements()
-    if missing:
-        message = (
-            f"local model tier: torch/transformers not installed "
-            f"(missing {', '.join(missing)}; {INSTALL_HINT})"
-        )
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    problem = f"torch/transformers not installed (missing {', '.join(missing)}; {INSTALL_HINT})"
+    require_tier(problem if missing else None, tier="local model tier", require_env=REQUIRE_ENV)
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +64,7 @@ def local_model_server(
     model_id = build_tiny_model(hf_home=hf_home)
     log_path = tmp_path_factory.mktemp("local-model-server") / "server.log"
     server = LocalModelServer(hf_home=hf_home, model_id=model_id, log_path=log_path)
-    request.config.stash[_SERVER_KEY] = server
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from serve(request.config, server, fixture=FIXTURE, logs=[(LOG_SECTION, server)])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -80,12 +72,4 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the server log tail to the report of a failed test that used the server."""
-    report = yield
-    if report.failed and "local_model_server" in getattr(item, "fixturenames", ()):
-        server = item.config.stash.get(_SERVER_KEY, None)
-        if server is not None:
-            tail = server.log_tail(60)
-            # The hook may be registered twice (a conftest and a plugin): one section only.
-            if tail and all(title != LOG_SECTION for title, _ in report.sections):
-                report.sections.append((LOG_SECTION, tail))
-    return report
+    return (yield from makereport_hook(item))

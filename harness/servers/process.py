@@ -1,27 +1,20 @@
-"""Running a local server as a child process: start it tied to us, probe it, stop it whole.
+"""A child process in its own process group: spawn it tied to us, ask after it, stop it whole.
 
-Shared by the local model server and the llama-stack server.
+The primitives under :class:`harness.servers.base.ChildServer`; they know nothing of HTTP.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO
 
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+from harness.errors import HarnessError
 
 
 def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -35,43 +28,64 @@ def die_with_parent() -> None:  # pragma: no cover - runs in the child between f
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def spawn(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: BinaryIO,
+    cwd: Path | None = None,
+    error: type[HarnessError] = HarnessError,
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` as the leader of a new process group, its output going to ``log``.
+
+    The group lets :func:`stop_group` reach whatever the command starts in turn; the
+    parent-death signal covers a parent killed too hard to run its own clean-up.
+
+    Raises:
+        error: the command cannot be run (no such file, not executable, ...).
+    """
+    try:
+        return subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+    except OSError as exc:
+        raise error(f"cannot run {command[0]}: {exc}") from exc
+
+
 def stop_group(process: subprocess.Popen[bytes], *, timeout: float) -> None:
     """SIGTERM the process group, SIGKILL it after ``timeout``; always reaps the leader."""
     try:
         if process.poll() is None:
-            _signal_group(process, signal.SIGTERM)
+            _signal_group(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
+                _signal_group(process.pid, signal.SIGKILL)
     finally:
-        # Leftovers in the group (none expected) are killed while its leader is unreaped,
-        # so its id cannot have been reused.
-        _signal_group(process, signal.SIGKILL)
+        # Leftovers in the group (a helper the leader started) are killed while the leader
+        # is unreaped, so the group id cannot have been reused.
+        _signal_group(process.pid, signal.SIGKILL)
         process.wait()
 
 
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+def group_alive(pgid: int) -> bool:
+    """Whether any process is left in process group ``pgid`` (zombies count until reaped)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - a group of another user's processes
+        return True
+    return True
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, sig)
-
-
-# Loopback probes must not go through an HTTP(S)_PROXY from the environment.
-_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def probe(url: str) -> tuple[int | None, dict[str, object] | None]:
-    """GET ``url``: its status (``None`` when nothing answered) and its JSON object, if any."""
-    try:
-        with _NO_PROXY_OPENER.open(url, timeout=5) as response:
-            status: int = response.status
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
-    except (urllib.error.URLError, OSError):
-        return None, None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return status, None
-    return status, data if isinstance(data, dict) else None
+        os.killpg(pgid, sig)

@@ -25,7 +25,7 @@ from harness.servers.llamastack import (
     run_config,
 )
 from harness.servers.localmodel import ARITHMETIC, GREETING, IDENTITY, LocalModelServer
-from harness.servers.process import free_port
+from harness.servers.readiness import free_port
 
 openai = pytest.importorskip("openai")
 

@@ -19,6 +19,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.plugin import localmodel_fixtures as fixtures_module
+from harness.plugin import server_fixtures
 from harness.plugin.localmodel_fixtures import require_local_model_tier
 from harness.servers.localmodel import (
     GREETING,
@@ -32,9 +33,10 @@ from harness.servers.localmodel import (
     LocalModelServerError,
     TrainedDialogue,
     build_tiny_model,
+    cache,
+    recipe,
     snapshot_dir,
 )
-from harness.servers.localmodel import build as build_module
 
 openai = pytest.importorskip("openai")
 
@@ -79,7 +81,7 @@ def _stream(client: Any, dialogue: TrainedDialogue) -> tuple[str, dict[int, dict
 def test_models_lists_the_tiny_model(client: Any) -> None:
     (model,) = [m for m in client.models.list() if m.id == MODEL_ID]
     assert model.owned_by == "local"
-    assert model.created == build_module.BLOB_MTIME  # fixed, so listings replay alike
+    assert model.created == cache.BLOB_MTIME  # fixed, so listings replay alike
 
 
 @pytest.mark.parametrize("dialogue", TEXT_DIALOGUES, ids=lambda d: d.name)
@@ -193,7 +195,7 @@ def test_build_is_deterministic_and_cached(tmp_path: Path) -> None:
         assert proc.returncode == 0, err
         assert out.strip() == MODEL_ID
     snapshots = [snapshot_dir(hf_home=home) for home in homes]
-    assert snapshots[0].name == snapshots[1].name == build_module.build_key()
+    assert snapshots[0].name == snapshots[1].name == cache.build_key()
     trees = [_sha256_tree(s) for s in snapshots]
     assert "model.safetensors" in trees[0]
     assert trees[0] == trees[1]
@@ -222,7 +224,7 @@ def test_build_is_deterministic_and_cached(tmp_path: Path) -> None:
 def test_build_without_torch_names_the_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(build_module, "missing_requirements", lambda: ("torch",))
+    monkeypatch.setattr(recipe, "missing_requirements", lambda: ("torch",))
     with pytest.raises(ConfigError, match=r"pip install 'pytest-llm-harness\[local\]'"):
         build_tiny_model(hf_home=tmp_path)
 
@@ -247,7 +249,7 @@ def _gone(pid: int) -> bool:
 @pytest.fixture
 def built_hf_home(local_model_server: LocalModelServer) -> Iterator[Path]:
     # The session's build; the session server is left alone.
-    yield snapshot_dir(hf_home=local_model_server._hf_home).parents[3]
+    yield snapshot_dir(hf_home=local_model_server.hf_home).parents[3]
 
 
 def test_stop_leaves_no_process(built_hf_home: Path, tmp_path: Path) -> None:
@@ -288,8 +290,11 @@ def test_failed_test_report_carries_the_server_log(tmp_path: Path) -> None:
     log = tmp_path / "s.log"
     log.write_text("".join(f"line {i}\n" for i in range(100)))
     server = LocalModelServer(hf_home=tmp_path, log_path=log)
-    stash = {fixtures_module._SERVER_KEY: server}
-    item = SimpleNamespace(fixturenames=["local_model_server"], config=SimpleNamespace(stash=stash))
+    config = SimpleNamespace(stash=pytest.Stash())
+    config.stash[server_fixtures._LOGS] = {
+        "local_model_server": [(fixtures_module.LOG_SECTION, server)]
+    }
+    item = SimpleNamespace(fixturenames=["local_model_server"], config=config)
 
     failed = SimpleNamespace(failed=True, sections=[])
     assert _run_hook(item, failed) is failed

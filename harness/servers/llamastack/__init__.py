@@ -11,18 +11,15 @@ Importing this package imports nothing of llama-stack (it is only run as a subpr
 
 from __future__ import annotations
 
-from harness.servers.llamastack.server import (
-    APIS,
+from harness.servers.llamastack.config import APIS, PROVIDER_ID, run_config
+from harness.servers.llamastack.install import (
     INSTALL_HINT,
     LLAMA_STACK_VERSION,
-    PROVIDER_ID,
-    LlamaStackServer,
-    LlamaStackServerError,
     default_tiktoken_cache,
     default_venv,
     missing_install,
-    run_config,
 )
+from harness.servers.llamastack.server import LlamaStackServer, LlamaStackServerError
 
 __all__ = [
     "APIS",

@@ -12,11 +12,12 @@ Importing this package needs neither torch nor transformers; building and servin
 
 from __future__ import annotations
 
-from harness.servers.localmodel.build import (
+from harness.servers.localmodel.build import build_tiny_model
+from harness.servers.localmodel.cache import build_key, snapshot_dir
+from harness.servers.localmodel.dialogues import (
     ARITHMETIC,
     GREETING,
     IDENTITY,
-    INSTALL_HINT,
     MODEL_ID,
     MULTI_TURN,
     TRAINED_DIALOGUES,
@@ -28,11 +29,8 @@ from harness.servers.localmodel.build import (
     DialogueMessage,
     DialogueToolCall,
     TrainedDialogue,
-    build_key,
-    build_tiny_model,
-    missing_requirements,
-    snapshot_dir,
 )
+from harness.servers.localmodel.recipe import INSTALL_HINT, missing_requirements
 from harness.servers.localmodel.server import LocalModelServer, LocalModelServerError
 
 __all__ = [

@@ -21,7 +21,8 @@ from pathlib import Path
 from types import FrameType
 
 from harness.errors import HarnessError
-from harness.servers.localmodel.build import build_tiny_model, snapshot_dir
+from harness.servers.localmodel.build import build_tiny_model
+from harness.servers.localmodel.cache import snapshot_dir
 from harness.servers.localmodel.server import LocalModelServer
 
 DEFAULT_HF_HOME = Path(".harness") / "hf"
