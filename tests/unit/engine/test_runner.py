@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -205,4 +206,47 @@ def test_two_cases_record_concurrently_each_into_its_own_log(
         assert transcript.failure is None and transcript.mode == "replayed"
         assert [c.text for c in transcript.calls] == [f"echo: {text}"]
     assert len(fake_openai.requests) == 2
+    runner.close()
+
+
+TARGET_APP = """
+KEPT = []
+
+
+class Bot:
+    def __init__(self, client, async_client, model):
+        KEPT.extend([client, async_client])
+        self.client, self.model = client, model
+
+    def answer(self, message):
+        reply = self.client.chat.completions.create(
+            model=self.model, messages=[{"role": "user", "content": message}]
+        )
+        return reply.choices[0].message.content
+"""
+
+
+@pytest.mark.parametrize("mode", [RecordMode.REWRITE, RecordMode.RECORD_MISSING])
+def test_an_attempts_clients_are_closed_when_it_ends(
+    tmp_path: Path, fake_openai: FakeOpenAI, mode: RecordMode
+) -> None:
+    """The clients handed to an application (sync and async) are closed with the attempt;
+    the connection pool they borrowed serves the next case."""
+    module = f"closing_app_{mode.name.lower()}"
+    (tmp_path / f"{module}.py").write_text(TARGET_APP, encoding="utf-8")
+    (tmp_path / "app.yaml").write_text(
+        f"scenarios:\n  - id: bot\n    target: {module}:Bot\n    steps:\n      - user: hello\n",
+        encoding="utf-8",
+    )
+    provider = Provider(id="fake", base_url=fake_openai.base_url, models=["m1"])
+    column = Column(provider=provider, model="m1", capabilities=frozenset())
+    [scenario] = load_scenarios(tmp_path / "app.yaml", display="app.yaml")
+    settings = Settings(record_mode=mode, recordings_dir=tmp_path / "rec")
+    runner = Runner(settings=settings, env={})
+    case = Case(scenario=scenario, column=column)
+    for _ in range(2):
+        transcript = runner.run(case, test_id="t::bot")
+        assert transcript.failure is None, transcript.failure
+    kept = sys.modules[module].KEPT
+    assert len(kept) == 4 and all(client.is_closed() for client in kept)
     runner.close()
