@@ -93,6 +93,7 @@ class CaseClients:
         self.attempt = attempt
         self._sync: list[openai.OpenAI] = []
         self._async: list[openai.AsyncOpenAI] = []
+        self._closing: set[asyncio.Task[None]] = set()  # kept until done (the loop won't)
 
     @property
     def log(self) -> CallLog:
@@ -114,7 +115,15 @@ class CaseClients:
         for client in self._sync:
             client.close()
         for aclient in self._async:
-            asyncio.run(aclient.close())  # its transport holds no loop-bound resource
+            # Its transport holds no loop-bound resource: any loop may close it.
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                asyncio.run(aclient.close())
+            else:  # called from a coroutine: closed in its loop, right after
+                task = loop.create_task(aclient.close())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
         self._sync.clear()
         self._async.clear()
 

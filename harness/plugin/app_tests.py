@@ -71,6 +71,7 @@ class AppTests:
         if runner not in self.session.runners:  # its store's usage feeds `recordings prune`
             self.session.runners.append(runner)
         llm = LLM(case=case, runner=runner, test_id=request.node.nodeid)
+        request.addfinalizer(llm.close)  # at the fixture's teardown: other fixtures may use it
         request.node.stash[self.llm_key] = llm
         return llm
 
@@ -85,7 +86,6 @@ class AppTests:
             error = exc
         llm = item.stash.get(self.llm_key, None)
         if llm is not None:
-            llm.close()
             misses = llm.log.misses
             self._keep_transcript(item, llm)
             if misses:

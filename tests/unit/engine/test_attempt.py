@@ -74,3 +74,18 @@ def test_the_scope_of_an_attempt_says_who_asks_and_where_the_case_is(tmp_path: P
     assert scope.where() == ""
     cursor.move(1)
     assert scope.where() == f"s.yaml:{scenario.step_line(1)}: a [{case.id}], step 2"
+
+
+def test_clients_closed_from_a_coroutine_close_in_its_loop(tmp_path: Path) -> None:
+    settings = Settings(record_mode=RecordMode.REPLAY, recordings_dir=tmp_path)
+    factory = ClientFactory(settings=settings, store=RecordingStore(root=tmp_path), env={})
+    provider = Provider(id="p", base_url="http://x.test/v1", models=["m"])
+    clients = CaseClients(factory=factory, provider=provider, attempt=Attempt())
+    aclient = clients.asynchronous()
+
+    async def main() -> bool:
+        clients.close()  # no asyncio.run inside a running loop
+        await asyncio.sleep(0.01)
+        return aclient.is_closed()
+
+    assert asyncio.run(main()) is True
