@@ -37,7 +37,7 @@ from harness.outputs.records import build_record
 from harness.outputs.snapshot import render_transcript, snapshot_steps
 from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
-from harness.replay.transport import CallContext, ReplayTransport
+from harness.replay.transports import Keyer
 from harness.spec.load import load_scenarios
 from harness.spec.providers import load_providers
 from harness.spec.settings import Settings
@@ -120,13 +120,12 @@ def wire_bytes(recording: Any) -> tuple[int, dict[str, str], bytes]:
 def capture_responses(project: Path, cases: list[tuple[str, Case]]) -> list[tuple[int, Any, bytes]]:
     """The response bytes of every request of a floor pass, in order (via harness's store)."""
     store = RecordingStore(root=project / "recordings")
-    transports: dict[str, ReplayTransport] = {}
+    keyers: dict[str, Keyer] = {}
     captured: list[tuple[int, Any, bytes]] = []
 
     def handler(request: Any) -> Any:
         host = request.url.host
-        transport = transports[host]
-        recording = transport.store.load(transport.key_for(request))
+        recording = store.load(keyers[host].key(request))
         assert recording is not None, f"no recording for {request.url}"
         status, headers, content = wire_bytes(recording)
         captured.append((status, headers, content))
@@ -136,10 +135,8 @@ def capture_responses(project: Path, cases: list[tuple[str, Case]]) -> list[tupl
         provider = case.column.provider
         base_url = provider.resolved_base_url({})
         host = httpx.URL(base_url).host
-        if host not in transports:
-            transports[host] = ReplayTransport(
-                store=store, provider=provider.id, base_url=base_url, context=CallContext()
-            )
+        if host not in keyers:
+            keyers[host] = Keyer(provider=provider.id, base_url=base_url)
     floor_pass(cases, floor_clients(cases, handler))
     return captured
 

@@ -1,34 +1,35 @@
-"""A case's SDK clients (sync and async) wired to record/replay transports.
+"""A case's SDK clients (sync and async) on its record/replay transports.
 
-Each case gets its own clients around its own :class:`~harness.transport.CallContext`; what
-cases share is immutable or thread-safe: the recordings store and one connection pool per
-provider. So one runner can run cases concurrently, and an application under test gets a
-client (or an ``AsyncOpenAI``) that is its case's alone.
+The one place a record mode becomes a composition of transports (:meth:`ClientFactory.plans`,
+:meth:`ClientFactory.transport`). Each case-attempt gets its own clients around its own
+:class:`Attempt`; what cases share is immutable or thread-safe: the recordings store and one
+connection pool per provider. So one runner can run cases concurrently, and an application
+under test gets a client (or an ``AsyncOpenAI``) that is its case's alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import openai
 from openai import _base_client as openai_base_client
 
+from harness.engine.attempt import Attempt, Plan
 from harness.engine.outbound import Outbound
-from harness.replay.recording import RequestKey
 from harness.replay.store import RecordingStore
-from harness.replay.transport import (
-    CallContext,
+from harness.replay.transports import (
+    AsyncTransport,
+    Keyer,
+    Keying,
     LiveTransport,
-    RecordingTransport,
+    RecordTransport,
+    ReplayOrRecord,
     ReplayTransport,
 )
 from harness.spec.providers import Provider
 from harness.spec.settings import RecordMode, Settings
 from harness.util.httplib import httpx
-
-Keyed = ReplayTransport | RecordingTransport
 
 
 class ClientFactory:
@@ -44,56 +45,90 @@ class ClientFactory:
         self._outbounds: dict[str, Outbound] = {}
         self._lock = threading.Lock()
 
-    def transport(self, provider: Provider, context: CallContext) -> httpx.BaseTransport:
-        """The sync transport of one case: replay, record(-missing) or live, by the mode."""
-        mode = self.settings.record_mode
-        outbound = self._outbound(provider)
-        if mode is RecordMode.REPLAY:
-            return ReplayTransport(
-                store=self.store,
-                provider=provider.id,
-                base_url=outbound.client_base_url,
-                context=context,
-            )
-        if mode is RecordMode.LIVE:
-            return LiveTransport(
-                inner=self._pool(provider), context=context, before_send=outbound.check
-            )
-        return RecordingTransport(
-            store=self.store,
-            provider=provider.id,
-            base_url=outbound.client_base_url,
-            context=context,
-            recorded_base_url=provider.recorded_base_url(),
-            inner=self._pool(provider),
-            replay_first=mode is RecordMode.RECORD_MISSING,
-            before_send=outbound.check,
-        )
+    def plans(self, *, stateful: bool) -> tuple[Plan, ...]:
+        """The plans of a case's attempts, tried in order while requests miss.
 
-    def client(self, provider: Provider, context: CallContext) -> openai.OpenAI:
-        """A new ``OpenAI`` client answering through ``context``."""
+        In record-missing, a stateful scenario is recorded as a unit: it first runs from
+        recordings only and, if any request misses, runs again all sent and recorded, so the
+        server ids that later requests carry always match the recordings.
+        """
+        match self.settings.record_mode:
+            case RecordMode.REPLAY:
+                return (Plan.REPLAY,)
+            case RecordMode.LIVE:
+                return (Plan.LIVE,)
+            case RecordMode.REWRITE:
+                return (Plan.RECORD,)
+        return (Plan.REPLAY, Plan.RECORD) if stateful else (Plan.REPLAY_OR_RECORD,)
+
+    def transport(self, provider: Provider, attempt: Attempt) -> httpx.BaseTransport:
+        """The sync transport of one attempt: its plan's composition behind a keying front."""
+        return self._core(provider, attempt)[0]
+
+    def client(self, provider: Provider, attempt: Attempt) -> openai.OpenAI:
+        """A new ``OpenAI`` client answering through ``attempt``."""
         outbound = self._outbound(provider)
         return openai.OpenAI(
             base_url=outbound.client_base_url,
             api_key=outbound.client_api_key,
-            http_client=openai.DefaultHttpxClient(transport=self.transport(provider, context)),
-            max_retries=self.max_retries,
+            http_client=openai.DefaultHttpxClient(transport=self.transport(provider, attempt)),
+            max_retries=self._max_retries(attempt),
         )
 
-    def async_client(self, provider: Provider, context: CallContext) -> openai.AsyncOpenAI:
-        """A new ``AsyncOpenAI`` client answering through ``context`` (the same core)."""
+    def async_client(self, provider: Provider, attempt: Attempt) -> openai.AsyncOpenAI:
+        """A new ``AsyncOpenAI`` client answering through ``attempt`` (the same core)."""
         outbound = self._outbound(provider)
+        core, keyer = self._core(provider, attempt)
+        front = AsyncTransport(sync=core, keyer=keyer, inline=self._plan(attempt) is Plan.REPLAY)
         return async_openai(
             base_url=outbound.client_base_url,
             api_key=outbound.client_api_key,
-            transport=self.transport(provider, context),
-            max_retries=self.max_retries,
+            transport=front,
+            max_retries=self._max_retries(attempt),
         )
 
-    @property
-    def max_retries(self) -> int:
+    def _core(
+        self, provider: Provider, attempt: Attempt
+    ) -> tuple[httpx.BaseTransport, Keyer | None]:
+        outbound = self._outbound(provider)
+        plan, log, scope = self._plan(attempt), attempt.log, attempt.scope
+        if plan is Plan.LIVE:
+            live = LiveTransport(inner=self._pool(provider), log=log, before_send=outbound.check)
+            return live, None
+
+        def record(*, replace: bool) -> RecordTransport:
+            return RecordTransport(
+                store=self.store,
+                inner=self._pool(provider),
+                scope=scope,
+                log=log,
+                base_url=outbound.client_base_url,
+                recorded_base_url=provider.recorded_base_url(),
+                replace=replace,
+                before_send=outbound.check,
+            )
+
+        core: httpx.BaseTransport
+        if plan is Plan.RECORD:
+            core = record(replace=True)
+        else:
+            core = ReplayTransport(store=self.store, scope=scope, log=log)
+            if plan is Plan.REPLAY_OR_RECORD:
+                core = ReplayOrRecord(replay=core, record=record(replace=False))
+        keyer = Keyer(
+            provider=provider.id,
+            base_url=outbound.client_base_url,
+            scope=scope.scope,
+            occurrences=attempt.occurrences,
+        )
+        return Keying(keyer=keyer, inner=core, log=log), keyer
+
+    def _plan(self, attempt: Attempt) -> Plan:
+        return attempt.plan or self.plans(stateful=False)[0]
+
+    def _max_retries(self, attempt: Attempt) -> int:
         # Replay answers instantly and deterministically: a retry would only hide a miss.
-        return 0 if self.settings.record_mode is RecordMode.REPLAY else 2
+        return 0 if self._plan(attempt) is Plan.REPLAY else 2
 
     def _outbound(self, provider: Provider) -> Outbound:
         # Resolved lazily: replaying needs neither base_url's variables nor an API key.
@@ -118,9 +153,9 @@ class ClientFactory:
 
 
 def async_openai(
-    *, base_url: str, api_key: str, transport: httpx.BaseTransport, max_retries: int
+    *, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport, max_retries: int
 ) -> openai.AsyncOpenAI:
-    """An ``AsyncOpenAI`` client on the async front of ``transport``.
+    """An ``AsyncOpenAI`` client on ``transport`` (an :class:`AsyncTransport`).
 
     Its platform is resolved now: the SDK would otherwise resolve it in a worker thread on
     the client's first request(s), so that concurrent first requests reach the transport in
@@ -129,7 +164,7 @@ def async_openai(
     client = openai.AsyncOpenAI(
         base_url=base_url,
         api_key=api_key,
-        http_client=openai.DefaultAsyncHttpxClient(transport=AsyncTransport(sync=transport)),
+        http_client=openai.DefaultAsyncHttpxClient(transport=transport),
         max_retries=max_retries,
     )
     resolve = getattr(openai_base_client, "get_platform", None)
@@ -151,44 +186,4 @@ class _Borrowed(httpx.BaseTransport):
         pass
 
 
-class AsyncTransport(httpx.AsyncBaseTransport):
-    """The async front of a case's sync transport: one record/replay core for both.
-
-    The key (and so the occurrence number of identical bodies) is taken in the event loop,
-    in the order the application sent its requests; only the network wait of record and
-    live modes runs in a thread, so concurrent requests stay concurrent.
-    """
-
-    def __init__(self, *, sync: httpx.BaseTransport) -> None:
-        self.sync = sync
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await request.aread()
-        handle: Callable[[], httpx.Response]
-        if isinstance(self.sync, ReplayTransport | RecordingTransport):
-            key: RequestKey = self.sync.key_for(request)
-            keyed: Keyed = self.sync
-            handle = lambda: keyed.handle_keyed(request, key)  # noqa: E731
-        else:
-            handle = lambda: self.sync.handle_request(request)  # noqa: E731
-        if isinstance(self.sync, ReplayTransport):
-            return handle()  # a file read: no network wait to overlap
-        return _async_safe(await asyncio.to_thread(handle))
-
-    async def aclose(self) -> None:
-        self.sync.close()
-
-
-def _async_safe(response: httpx.Response) -> httpx.Response:
-    """``response`` with a body an async client can read (a live reply was read in a thread:
-    its decoded bytes, without the encoding headers that no longer apply)."""
-    if isinstance(response.stream, httpx.AsyncByteStream):
-        return response
-    headers = [
-        (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code, headers=headers, content=response.content, request=response.request
-    )
+__all__ = ["ClientFactory", "async_openai"]

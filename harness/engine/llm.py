@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shlex
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from harness.engine.attempt import Attempt, record_hint
 from harness.replay.calls import Call, render_calls
-from harness.replay.transport import CallContext
+from harness.replay.transports import CallLog, CallScope
 
 if TYPE_CHECKING:
     import openai
@@ -29,10 +29,9 @@ class LLM:
         self.case = case
         self.runner = runner
         provider = case.column.provider
-        hint = f"pytest {shlex.quote(test_id)} --harness-record-mode=record-missing"
-        if provider.api_key_env:
-            hint += f"  (needs {provider.api_key_env})"
-        self.context = CallContext(test_id=test_id, where=test_id, record_hint=hint)
+        hint = record_hint(test_id, provider)
+        scope = CallScope(test_id=test_id, record_hint=hint, where=lambda: test_id)
+        self.clients = runner.clients_for(provider, Attempt(scope=scope))
 
     @property
     def model(self) -> str:
@@ -47,27 +46,36 @@ class LLM:
     @cached_property
     def client(self) -> openai.OpenAI:
         """An ``openai.OpenAI`` client for this test's column."""
-        return self.runner.client_for(self.case.column.provider, self.context)[0]
+        return self.clients.sync()
 
     @cached_property
     def async_client(self) -> openai.AsyncOpenAI:
         """An ``openai.AsyncOpenAI`` client for this test's column (the same recordings)."""
-        return self.runner.async_client_for(self.case.column.provider, self.context)
+        return self.clients.asynchronous()
+
+    @property
+    def log(self) -> CallLog:
+        """What this test's requests did: calls, misses, how they were answered."""
+        return self.clients.log
 
     @property
     def calls(self) -> list[Call]:
         """Every request the application sent through these clients, with its reply."""
-        return list(self.context.calls)
+        return list(self.log.calls)
 
     @property
     def transcript(self) -> str:
         """The calls as readable text (secrets redacted): compare it with syrupy's
         ``snapshot``."""
-        return self.runner.scanner.redact(render_calls(self.context.calls))
+        return self.runner.scanner.redact(render_calls(self.log.calls))
 
     def usage(self) -> dict[str, int] | None:
         """Token counts summed over every reply that reported them."""
-        return calls_usage(self.context.calls)
+        return calls_usage(self.log.calls)
+
+    def close(self) -> None:
+        """Close this test's clients (the connection pools they borrow stay open)."""
+        self.clients.close()
 
 
 def calls_usage(calls: list[Call] | tuple[Call, ...]) -> dict[str, int] | None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 
 import openai
 
+from harness.engine.attempt import Attempt, CaseClients, StepCursor, case_scope
 from harness.engine.checks import evaluate, overruled
 from harness.engine.clients import ClientFactory
 from harness.engine.drivers.chat import ChatDriver
@@ -28,7 +28,7 @@ from harness.errors import (
 )
 from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
-from harness.replay.transport import CallContext, shown
+from harness.replay.transports import shown
 from harness.spec.providers import Provider
 from harness.spec.settings import RecordMode, Settings
 from harness.util.jsondiff import diff_paths
@@ -53,21 +53,19 @@ class Runner:
         self.store = RecordingStore(root=settings.recordings_dir, scanner=self.scanner)
         self.clients = ClientFactory(settings=settings, store=self.store, env=self.env)
 
-    def client_for(
-        self, provider: Provider, context: CallContext | None = None
-    ) -> tuple[openai.OpenAI, CallContext]:
-        """A new SDK client for ``provider`` and the context its transport reads (a fresh
-        one unless given): one per case, so cases never share what their transports write."""
+    def clients_for(self, provider: Provider, attempt: Attempt) -> CaseClients:
+        """The SDK clients of one attempt at a case on ``provider`` (made on demand)."""
         self.scanner.watch(provider.api_key_env)
         self.scanner.watch_url(provider.base_url_as_given(self.env))
-        context = CallContext() if context is None else context
-        return self.clients.client(provider, context), context
+        return CaseClients(factory=self.clients, provider=provider, attempt=attempt)
 
-    def async_client_for(self, provider: Provider, context: CallContext) -> openai.AsyncOpenAI:
-        """A new ``AsyncOpenAI`` client for ``provider`` answering through ``context``."""
-        self.scanner.watch(provider.api_key_env)
-        self.scanner.watch_url(provider.base_url_as_given(self.env))
-        return self.clients.async_client(provider, context)
+    def client_for(
+        self, provider: Provider, attempt: Attempt | None = None
+    ) -> tuple[openai.OpenAI, Attempt]:
+        """A new SDK client for ``provider`` and the attempt it answers through (a fresh
+        one unless given): one per case, so cases never share what their transports write."""
+        attempt = Attempt() if attempt is None else attempt
+        return self.clients_for(provider, attempt).sync(), attempt
 
     def close(self) -> None:
         """Close the connection pools the cases' clients share."""
@@ -76,53 +74,45 @@ class Runner:
     def run(self, case: Case, *, test_id: str) -> Transcript:
         """Run every step of ``case`` until one fails; the transcript says what happened.
 
-        In ``record-missing``, a stateful scenario is recorded as a unit: it first runs from
-        recordings only, and if any request misses, the whole scenario runs again live, so the
-        server ids that later requests carry always match the recordings.
+        A case is tried once per plan the factory gives (:meth:`ClientFactory.plans`: two
+        for a stateful scenario in record-missing) until an attempt has no miss.
         """
-        scenario = case.scenario
-        scope, fallback = scenario.recording_scope(case.id)
-        unit = scenario.stateful and self.settings.record_mode is RecordMode.RECORD_MISSING
-        # A new context (and client) per attempt: nothing carries over but what is passed.
-        first = CallContext(
-            test_id=test_id, scope=scope, shared_fallback=fallback, replay_only=unit
-        )
-        transcript = self._attempt(case, context=first)
-        if unit and transcript.missing:
-            again = CallContext(
-                test_id=test_id, scope=scope, shared_fallback=fallback, force_live=True
-            )
-            transcript = self._attempt(case, context=again)
+        transcript: Transcript | None = None
+        for plan in self.clients.plans(stateful=case.scenario.stateful):
+            # A new attempt (clients, log, occurrences) each time: nothing carries over.
+            cursor = StepCursor(case)
+            attempt = Attempt(scope=case_scope(case, test_id=test_id, where=cursor), plan=plan)
+            transcript = self._attempt(case, attempt=attempt, cursor=cursor)
+            if not transcript.missing:
+                break
+        assert transcript is not None  # plans() is never empty
         return transcript
 
-    def _attempt(self, case: Case, *, context: CallContext) -> Transcript:
+    def _attempt(self, case: Case, *, attempt: Attempt, cursor: StepCursor) -> Transcript:
         try:
-            client, _ = self.client_for(case.column.provider, context)
+            clients = self.clients_for(case.column.provider, attempt)
+            client = clients.sync()
         except ConfigError as exc:  # one line, no traceback: e.g. a key or base_url problem
             return Transcript(case=case, steps=(), failure=str(exc))
-        scenario = case.scenario
-        context.record_hint = (
-            f"pytest {shlex.quote(context.test_id)} --harness-record-mode=record-missing"
-        )
-        if case.column.provider.api_key_env:
-            context.record_hint += f"  (needs {case.column.provider.api_key_env})"
+        try:
+            return self._steps(case, clients=clients, client=client, cursor=cursor)
+        finally:
+            clients.close()  # the case's clients, not the pools they borrow
+
+    def _steps(
+        self, case: Case, *, clients: CaseClients, client: openai.OpenAI, cursor: StepCursor
+    ) -> Transcript:
+        scenario, log = case.scenario, clients.log
         results: list[StepResult] = []
-
-        def on_step(index: int) -> None:
-            context.where = (
-                f"{scenario.path}:{scenario.step_line(index)}: {scenario.id} [{case.id}], "
-                f"step {index + 1}"
-            )
-
         failure: str | None = None
         missing = departure = False
         try:
             driver = (
-                TargetDriver(case=case, runner=self, context=context)
+                TargetDriver(case=case, clients=clients)
                 if scenario.target
                 else driver_for(case, client)
             )
-            for result in driver.steps(on_step=on_step):
+            for result in driver.steps(on_step=cursor.move):
                 saved = getattr(driver, "saved", None)
                 results.append(evaluate(scenario.steps[result.index], result, saved=saved))
                 self.check(case, results[-1])
@@ -136,8 +126,8 @@ class Runner:
             failure, departure = str(exc), True
         except (MalformedReplyError, StreamContractError) as exc:
             failure = str(exc)
-            if context.last_source:
-                failure += f"\n  answered by: {shown(context.last_source)}"
+            if log.last_source:
+                failure += f"\n  answered by: {shown(log.last_source)}"
         except HarnessError as exc:
             failure = str(exc)
         return Transcript(
@@ -146,10 +136,10 @@ class Runner:
             failure=failure,
             missing=missing,
             departure=departure,
-            mode=context.mode(live=self.settings.record_mode is RecordMode.LIVE),
-            latency=context.latency if self.settings.record_mode.reaches_network else None,
+            mode=log.mode(live=self.settings.record_mode is RecordMode.LIVE),
+            latency=log.latency if self.settings.record_mode.reaches_network else None,
             usage=_usage(results),
-            calls=tuple(context.calls),
+            calls=log.calls,
         )
 
     def check_same_as_nonstream(

@@ -25,10 +25,9 @@ from harness.errors import HarnessError, RecordingMissError, ScenarioError
 from harness.spec.expect import TARGET_REPLY_ID
 
 if TYPE_CHECKING:
+    from harness.engine.attempt import CaseClients
     from harness.engine.matrix import Case
-    from harness.engine.runner import Runner
     from harness.replay.calls import Call
-    from harness.replay.transport import CallContext
 
 _OFFERED = ("client", "async_client", "model")
 
@@ -66,10 +65,10 @@ def load_target(spec: str, *, base_dir: str, path: str, line: int) -> Any:
 class TargetDriver:
     """Runs a case's steps through the application named by its scenario's ``target``."""
 
-    def __init__(self, *, case: Case, runner: Runner, context: CallContext) -> None:
+    def __init__(self, *, case: Case, clients: CaseClients) -> None:
         self.case = case
-        self.runner = runner
-        self.context = context
+        self.clients = clients
+        self.log = clients.log  # what the application's calls did, read after each step
         self.saved: dict[str, Any] = {}
 
     def steps(self, *, on_step: Callable[[int], None] | None = None) -> Iterator[StepResult]:
@@ -84,12 +83,12 @@ class TargetDriver:
             for index, step in enumerate(scenario.steps):
                 if on_step is not None:
                     on_step(index)
-                before = len(self.context.calls)
+                before = len(self.log.calls)
                 message = step.user if isinstance(step.user, str) else ""
                 reply = self._call(lambda m=message: answer(m), loop, index)  # type: ignore[misc]
-                if self.context.misses:
-                    raise RecordingMissError(self.context.misses[0])
-                inner = self.context.calls[before:]
+                if self.log.misses:
+                    raise RecordingMissError(self.log.misses[0])
+                inner = self.log.calls[before:]
                 yield StepResult(
                     index=index, exchanges=(*map(_exchange, inner), _final(message, reply))
                 )
@@ -109,14 +108,14 @@ class TargetDriver:
             parameters = inspect.signature(target).parameters
         except (TypeError, ValueError):
             parameters = {}  # type: ignore[assignment]
-        provider, wanted = self.case.column.provider, set(parameters) & set(_OFFERED)
+        wanted = set(parameters) & set(_OFFERED)
         kwargs: dict[str, Any] = {}
         if "client" in wanted and "Async" in str(parameters["client"].annotation):
-            kwargs["client"] = self.runner.async_client_for(provider, self.context)
+            kwargs["client"] = self.clients.asynchronous()
         elif "client" in wanted:
-            kwargs["client"] = self.runner.client_for(provider, self.context)[0]
+            kwargs["client"] = self.clients.sync()
         if "async_client" in wanted:
-            kwargs["async_client"] = self.runner.async_client_for(provider, self.context)
+            kwargs["async_client"] = self.clients.asynchronous()
         if "model" in wanted:
             kwargs["model"] = self.case.column.request_model
         return kwargs
@@ -133,8 +132,8 @@ class TargetDriver:
         except HarnessError:
             raise
         except Exception as exc:
-            if self.context.misses:  # the application failed for want of a recording
-                raise RecordingMissError(self.context.misses[0]) from None
+            if self.log.misses:  # the application failed for want of a recording
+                raise RecordingMissError(self.log.misses[0]) from None
             step = f", step {index + 1}" if index is not None else ""
             line = scenario.step_line(index) if index is not None else scenario.line
             tb = exc.__traceback__

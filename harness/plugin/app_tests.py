@@ -71,6 +71,7 @@ class AppTests:
         if runner not in self.session.runners:  # its store's usage feeds `recordings prune`
             self.session.runners.append(runner)
         llm = LLM(case=case, runner=runner, test_id=request.node.nodeid)
+        request.addfinalizer(llm.close)  # at the fixture's teardown: other fixtures may use it
         request.node.stash[self.llm_key] = llm
         return llm
 
@@ -85,7 +86,7 @@ class AppTests:
             error = exc
         llm = item.stash.get(self.llm_key, None)
         if llm is not None:
-            misses = llm.context.misses
+            misses = llm.log.misses
             self._keep_transcript(item, llm)
             if misses:
                 raise pytest.fail.Exception(misses[0], pytrace=False) from None
@@ -98,16 +99,16 @@ class AppTests:
         from harness.plugin.reporting import TRANSCRIPT
         from harness.spec.settings import RecordMode
 
-        context, mode = llm.context, self.session.settings.record_mode
+        log, mode = llm.log, self.session.settings.record_mode
         item.stash[TRANSCRIPT] = Transcript(
             case=llm.case,
             steps=(),
-            failure=context.misses[0] if context.misses else None,
-            missing=bool(context.misses),
-            mode=context.mode(live=mode is RecordMode.LIVE),
-            latency=context.latency if mode.reaches_network else None,
-            usage=calls_usage(context.calls),
-            calls=tuple(context.calls),
+            failure=log.misses[0] if log.misses else None,
+            missing=bool(log.misses),
+            mode=log.mode(live=mode is RecordMode.LIVE),
+            latency=log.latency if mode.reaches_network else None,
+            usage=calls_usage(log.calls),
+            calls=log.calls,
         )
 
 

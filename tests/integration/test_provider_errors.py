@@ -16,7 +16,7 @@ import openai
 import pytest
 
 from harness.engine.runner import Runner
-from harness.replay.transport import ReplayTransport
+from harness.replay.transports import ReplayTransport
 from harness.spec.providers import load_providers
 from harness.spec.settings import RecordMode, Settings
 from support.fake_openai import FakeOpenAI, Fault, serve

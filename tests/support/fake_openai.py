@@ -2,7 +2,9 @@
 
 Replies are a deterministic function of the request: ``echo: <last user text>``. A model named
 ``missing-model`` answers 404; ``/v1/chat/completions`` with ``tools`` and a user message that
-mentions weather answers with a ``get_weather`` tool call. Every request is logged.
+mentions weather answers with a ``get_weather`` tool call; ``/v1/responses`` answers a
+non-streamed Response with a fresh id each time, as a stateful server does. Every request is
+logged.
 
 Fault injection (all off by default):
 
@@ -109,7 +111,7 @@ class FakeOpenAI:
 
     def next_fault(self, body: dict[str, Any]) -> Fault | None:
         """The scripted fault for this request, if any (consumed)."""
-        text = _last_user_text(body)
+        text = _input_text(body) if "input" in body else _last_user_text(body)
         with self.lock:
             for match, faults in self._scripts:
                 if faults and match in text:
@@ -160,6 +162,38 @@ def _last_user_text(body: dict[str, Any]) -> str:
             content = message.get("content")
             return content if isinstance(content, str) else json.dumps(content)
     return ""
+
+
+def _input_text(body: dict[str, Any]) -> str:
+    """The Responses API's ``input``: a string, or the last item's text."""
+    given = body.get("input")
+    if isinstance(given, list) and given and isinstance(given[-1], dict):
+        given = given[-1].get("content")
+    return given if isinstance(given, str) else json.dumps(given)
+
+
+def _response(body: dict[str, Any], text: str) -> dict[str, Any]:
+    """A non-streamed Responses API reply with a new id (later requests carry it)."""
+    content = {"type": "output_text", "text": text, "annotations": []}
+    return {
+        "id": f"resp_{uuid.uuid4().hex}",
+        "object": "response",
+        "created_at": 0,
+        "model": body.get("model"),
+        "status": "completed",
+        "output": [
+            {
+                "type": "message",
+                "id": f"msg_{uuid.uuid4().hex[:8]}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [content],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+    }
 
 
 def _completion(
@@ -258,6 +292,10 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             fault = state.next_fault(body) or Fault()
             if fault.status != 200:
                 self._send_json(fault.status, fault.body, fault.headers)
+                return
+            if self.path.endswith("/responses"):  # stateful: a fresh id each time
+                text = fault.content or f"echo: {_input_text(body)}"
+                self._send_json(200, _response(body, text), fault.headers)
                 return
             status, payload = state.reply(body)
             payload = state.volatile_fields(payload)

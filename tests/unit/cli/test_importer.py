@@ -15,8 +15,8 @@ from harness.engine.assemble.chat import assemble_chat
 from harness.errors import HarnessError, RecordingConflictError, SecretLeakError
 from harness.replay.recording import Recording, RequestKey
 from harness.replay.store import RecordingStore
-from harness.replay.transport import CallContext, ReplayTransport
 from support.seed_corpus import PROVIDER, SeedCase, error_case, mixed_batch
+from support.transports import replaying
 
 
 def files(root: Path) -> dict[Path, bytes]:
@@ -219,9 +219,7 @@ def test_an_imported_exception_replays_as_the_same_sdk_exception(
     case.write(tmp_path / "in")
     store = RecordingStore(root=tmp_path / "rec")
     import_recordings([tmp_path / "in"], store=store, provider=None)
-    transport = ReplayTransport(
-        store=store, provider=PROVIDER, base_url="https://acme.test/v1", context=CallContext()
-    )
+    transport = replaying(store, provider=PROVIDER, base_url="https://acme.test/v1")
     client = openai.OpenAI(
         base_url="https://acme.test/v1",
         api_key="x",
@@ -272,9 +270,7 @@ def test_a_tool_call_streamed_in_pieces_assembles_as_the_non_streamed_one(
         store.path_for(Recording.from_dict(cases[1].document(), source="s").key(PROVIDER))
     )
     assert streamed_chunks is not None and len(streamed_chunks.response_body) > 10
-    transport = ReplayTransport(
-        store=store, provider=PROVIDER, base_url="https://acme.test/v1", context=CallContext()
-    )
+    transport = replaying(store, provider=PROVIDER, base_url="https://acme.test/v1")
     client = openai.OpenAI(
         base_url="https://acme.test/v1",
         api_key="x",

@@ -1,114 +1,40 @@
-"""Tests for harness.engine.clients: per-case sync and async clients on one record/replay core."""
+"""Tests for harness.engine.clients: the one place a record mode becomes transports."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
-from collections import Counter
 from pathlib import Path
 
-import openai
-import pytest
-
-from harness.engine.clients import async_openai
-from harness.errors import RecordingMissError
+from harness.engine.attempt import Attempt, Plan
+from harness.engine.clients import ClientFactory
 from harness.replay.store import RecordingStore
-from harness.replay.transport import CallContext, RecordingTransport, ReplayTransport
-from harness.util.httplib import httpx
+from harness.spec.providers import Provider
+from harness.spec.settings import RecordMode, Settings
 
 BASE_URL = "https://api.example.test/v1"
-QUESTIONS = ["one", "two", "same", "three", "same"]  # two identical bodies among five
 
 
-class Provider:
-    """Answers after a delay that makes replies arrive out of order; identical questions get
-    different answers (first, second, ...), as a sampling model would give."""
+def test_the_factory_composes_each_plan(tmp_path: Path) -> None:
+    """The plan decides the composition; the record mode only decides the default plan."""
+    settings = Settings(record_mode=RecordMode.RECORD_MISSING, recordings_dir=tmp_path)
+    factory = ClientFactory(settings=settings, store=RecordingStore(root=tmp_path), env={})
+    provider = Provider(id="p", base_url=BASE_URL, models=["m1"])
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.asked: Counter[str] = Counter()
+    def shape(plan: Plan | None) -> list[str]:
+        transport = factory.transport(provider, Attempt(plan=plan))
+        names = [type(transport).__name__]
+        inner = getattr(transport, "inner", None)
+        while inner is not None:
+            names.append(type(inner).__name__)
+            parts = [getattr(inner, "replay", None), getattr(inner, "record", None)]
+            names += [type(p).__name__ for p in parts if p is not None]
+            inner = getattr(inner, "inner", None)
+        return names
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        question = json.loads(request.read())["messages"][0]["content"]
-        with self.lock:
-            self.asked[question] += 1
-            nth = self.asked[question]
-        threading.Event().wait(0.01 * (len(QUESTIONS) - len(question) % 5))
-        reply = {
-            "id": "c",
-            "object": "chat.completion",
-            "created": 1,
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": f"{question} #{nth}"},
-                }
-            ],
-        }
-        return httpx.Response(200, json=reply)
-
-
-def async_client(transport: httpx.BaseTransport) -> openai.AsyncOpenAI:
-    return async_openai(base_url=BASE_URL, api_key="x", transport=transport, max_retries=0)
-
-
-async def ask_all(client: openai.AsyncOpenAI) -> list[str | None]:
-    async def ask(question: str) -> str | None:
-        reply = await client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": question}]
-        )
-        return reply.choices[0].message.content
-
-    return list(await asyncio.gather(*(ask(q) for q in QUESTIONS)))
-
-
-def test_five_concurrent_async_calls_replay_deterministically(tmp_path: Path) -> None:
-    store = RecordingStore(root=tmp_path)
-    recording = RecordingTransport(
-        store=store,
-        provider="p",
-        base_url=BASE_URL,
-        context=CallContext(test_id="t"),
-        inner=httpx.MockTransport(Provider().handle),
-        replay_first=False,
-    )
-    recorded = asyncio.run(ask_all(async_client(recording)))
-    assert sorted(r or "" for r in recorded) == [
-        "one #1", "same #1", "same #2", "three #1", "two #1",
+    assert shape(None) == shape(Plan.REPLAY_OR_RECORD)
+    assert shape(Plan.REPLAY_OR_RECORD) == [
+        "Keying", "ReplayOrRecord", "ReplayTransport", "RecordTransport",
     ]  # fmt: skip
-    assert len(list(store.files("p"))) == 5
-    for _ in range(20):
-        context = CallContext(test_id="t")
-        replay = ReplayTransport(store=store, provider="p", base_url=BASE_URL, context=context)
-        assert asyncio.run(ask_all(async_client(replay))) == recorded
-        assert context.replayed == 5 and not context.misses
-        # the case's inner calls, in the order the application sent them
-        assert [c.request["messages"][0]["content"] for c in context.calls] == QUESTIONS
-
-
-def test_async_miss_raises_and_is_kept_on_the_context(tmp_path: Path) -> None:
-    context = CallContext(test_id="t", where="here")
-    replay = ReplayTransport(
-        store=RecordingStore(root=tmp_path), provider="p", base_url=BASE_URL, context=context
-    )
-    # openai 3.x lets the miss through; 2.x wraps any transport error in APIConnectionError.
-    with pytest.raises((RecordingMissError, openai.APIConnectionError)):
-        asyncio.run(ask_all(async_client(replay)))
-    assert context.misses and "at: here" in context.misses[0]
-    assert context.misses[0].startswith("no recording for POST /v1/chat/completions")
-
-
-def test_the_sync_transport_alone_is_refused_by_async_openai(tmp_path: Path) -> None:
-    """Why the async front exists: the SDK's async client takes only an async http client."""
-    replay = ReplayTransport(
-        store=RecordingStore(root=tmp_path), provider="p", base_url=BASE_URL, context=CallContext()
-    )
-    with pytest.raises(TypeError, match="Invalid `http_client` argument"):
-        openai.AsyncOpenAI(
-            base_url=BASE_URL,
-            api_key="x",
-            http_client=openai.DefaultHttpxClient(transport=replay),  # type: ignore[arg-type]
-        )
+    assert shape(Plan.REPLAY) == ["Keying", "ReplayTransport"]
+    assert shape(Plan.RECORD) == ["Keying", "RecordTransport", "_Borrowed", "HTTPTransport"]
+    assert shape(Plan.LIVE) == ["LiveTransport", "_Borrowed", "HTTPTransport"]
+    factory.close()

@@ -20,10 +20,11 @@ from harness.engine.transcript import ProviderError, StepResult
 from harness.errors import ExpectationError, RecordingMissError, ScenarioError
 from harness.replay.recording import Recording, wrap
 from harness.replay.store import RecordingStore
-from harness.replay.transport import CallContext, ReplayTransport
+from harness.replay.transports import CallScope
 from harness.spec.load import load_scenarios
 from harness.spec.providers import Provider
 from harness.util.httplib import httpx
+from support.transports import replaying
 
 BASE_URL = "https://api.example.test/v1"
 PROVIDER = Provider(id="prov", base_url=BASE_URL, models=["model-x"])
@@ -566,9 +567,7 @@ def test_truncated_recording_replays_as_a_provider_error(tmp_path: Path) -> None
         ),
         provider="prov",
     )
-    transport = ReplayTransport(
-        store=store, provider="prov", base_url=BASE_URL, context=CallContext()
-    )
+    transport = replaying(store, provider="prov")
     client = openai.OpenAI(
         base_url=BASE_URL,
         api_key="x",
@@ -587,11 +586,10 @@ def test_replay_miss_propagates_as_the_harness_error(tmp_path: Path) -> None:
         "scenarios:\n  - id: a\n    steps:\n      - user: hi\n", encoding="utf-8"
     )
     (scenario,) = load_scenarios(tmp_path / "s.yaml")
-    transport = ReplayTransport(
-        store=RecordingStore(root=tmp_path / "recordings"),
+    transport = replaying(
+        RecordingStore(root=tmp_path / "recordings"),
         provider="prov",
-        base_url=BASE_URL,
-        context=CallContext(where="here"),
+        scope=CallScope(where=lambda: "here"),
     )
     client = openai.OpenAI(
         base_url=BASE_URL,
