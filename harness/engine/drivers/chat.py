@@ -14,7 +14,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from harness.engine.assemble.chat import ChatAssembler
-from harness.engine.drivers.common import PROVIDER_ERRORS, image_data_url, provider_error
+from harness.engine.drivers.common import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.tools import tool_result_content
 from harness.engine.matrix import Case
 from harness.engine.transcript import Exchange, StepResult, readable
@@ -25,6 +25,7 @@ from harness.errors import (
     StreamContractError,
     malformed,
 )
+from harness.spec.images import image_part
 from harness.spec.scenario import Step
 
 
@@ -126,11 +127,7 @@ class ChatDriver:
         return [self._part(part, index) for part in user]
 
     def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
-        if "image" not in part:
-            return dict(part)
-        url = image_data_url(self.scenario, part["image"], index)
-        detail = {"detail": part["detail"]} if "detail" in part else {}
-        return {"type": "image_url", "image_url": {"url": url, **detail}}
+        return image_part(self.scenario, part, index, api="chat")
 
 
 def well_formed(reply: object) -> ChatCompletion:

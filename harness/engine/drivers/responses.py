@@ -14,13 +14,14 @@ from typing import Any
 import openai
 
 from harness.engine.assemble.responses import ResponsesAssembler, StreamErrorEvent
-from harness.engine.drivers.common import PROVIDER_ERRORS, image_data_url, provider_error
+from harness.engine.drivers.common import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.conversations import run_operation
 from harness.engine.drivers.tools import tool_result_content
 from harness.engine.matrix import Case
 from harness.engine.refs import resolve
 from harness.engine.transcript import Exchange, ProviderError, StepResult, readable
 from harness.errors import SHAPE_ERRORS, ExpectationError, MalformedReplyError, malformed
+from harness.spec.images import image_part
 from harness.spec.scenario import Step
 
 
@@ -174,12 +175,7 @@ class ResponsesDriver:
         return self._part(item, index)
 
     def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
-        if "image" not in part:
-            return dict(part)
-        return {
-            "type": "input_image",
-            "image_url": image_data_url(self.scenario, part["image"], index),
-        }
+        return image_part(self.scenario, part, index, api="responses")
 
 
 def _sent(items: Any) -> tuple[dict[str, Any], ...]:
