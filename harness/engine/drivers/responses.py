@@ -7,7 +7,7 @@ response (automatic chaining), ``tools`` when declared, and ``params`` verbatim.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -16,11 +16,11 @@ import openai
 from harness.engine.assemble.responses import ResponsesAssembler, StreamErrorEvent
 from harness.engine.drivers.common import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.conversations import run_operation
-from harness.engine.drivers.tools import tool_result_content
+from harness.engine.drivers.tools import tool_rounds
 from harness.engine.matrix import Case
 from harness.engine.refs import resolve
-from harness.engine.transcript import Exchange, ProviderError, StepResult, readable
-from harness.errors import SHAPE_ERRORS, ExpectationError, MalformedReplyError, malformed
+from harness.engine.transcript import Exchange, ProviderError, StepResult, ToolCall, readable
+from harness.errors import SHAPE_ERRORS, MalformedReplyError, malformed
 from harness.spec.images import image_part
 from harness.spec.scenario import Step
 
@@ -81,29 +81,20 @@ class ResponsesDriver:
 
     def _respond(self, index: int, step: Step) -> tuple[Exchange, ...]:
         items: Any = self._input(step.input, index) if step.input is not None else None
-        exchanges: list[Exchange] = []
-        calls_seen = 0
-        for _round in range(self.scenario.max_tool_rounds + 1):
-            exchange = self._call(partial(self._create, step, items), sent=_sent(items))
-            exchanges.append(exchange)
-            calls = exchange.tool_calls
-            if exchange.error is not None or not calls or step.tool_results is None:
-                break
-            if len(exchanges) > self.scenario.max_tool_rounds:
-                raise ExpectationError(
-                    f"the model still calls tools after max_tool_rounds="
-                    f"{self.scenario.max_tool_rounds}"
-                )
-            items = [
-                {
-                    "type": "function_call_output",
-                    "call_id": call.id,
-                    "output": tool_result_content(step, call, calls_seen + i),
-                }
-                for i, call in enumerate(calls)
+
+        def answer(_exchange: Exchange, results: Sequence[tuple[ToolCall, str]]) -> Any:
+            return [
+                {"type": "function_call_output", "call_id": call.id, "output": content}
+                for call, content in results
             ]
-            calls_seen += len(calls)
-        return tuple(exchanges)
+
+        return tool_rounds(
+            step,
+            max_rounds=self.scenario.max_tool_rounds,
+            first=items,
+            send=lambda sent: self._call(partial(self._create, step, sent), sent=_sent(sent)),
+            answer=answer,
+        )
 
     def _create(self, step: Step, items: Any) -> Exchange:
         stream = self.case.stream_for(step.stream)
