@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from harness.engine.refs import resolve
 from harness.engine.transcript import CheckResult, StepResult
 from harness.spec.expect import TARGET_REPLY_ID, Expectation, ToolCallExpect
+from harness.spec.model import json_data
 from harness.spec.scenario import Step
 
 # Each check returns None when it holds, or a one-line reason.
@@ -151,7 +152,7 @@ def _payload(result: StepResult) -> Any:
     if result.payload is not None:
         return result.payload
     reply = result.reply
-    return reply.model_dump(mode="json", warnings=False) if isinstance(reply, BaseModel) else None
+    return json_data(reply) if isinstance(reply, BaseModel) else None
 
 
 def _metadata(value: dict[str, Any], result: StepResult) -> str | None:

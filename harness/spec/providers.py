@@ -7,10 +7,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator
 
 from harness.errors import ConfigError, LocatedError, ProviderConfigError
 from harness.replay.secrets import key_kind, strip_userinfo
+from harness.spec.model import StrictModel
 from harness.spec.validation import ID_PATTERN, first_problem, located_errors
 from harness.util.yamlsrc import load_yaml, value_pos
 
@@ -20,11 +21,7 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NO_QUERY = "must not carry a query string (?...): pass keys through api_key_env"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class ModelSpec(_Model):
+class ModelSpec(StrictModel):
     """A model served by a provider, with the capabilities scenarios may require.
 
     ``name`` names the column (``provider/name``); ``model`` is what requests send, when it
@@ -41,7 +38,7 @@ class ModelSpec(_Model):
         return self.model or self.name
 
 
-class Provider(_Model):
+class Provider(StrictModel):
     """An OpenAI-compatible endpoint."""
 
     id: Annotated[str, Field(pattern=ID_PATTERN)]
@@ -112,7 +109,7 @@ def _key_shaped(entry: str) -> str:
     return entry
 
 
-class ProvidersFile(_Model):
+class ProvidersFile(StrictModel):
     """The top level of ``providers.yaml``."""
 
     providers: Annotated[list[Provider], Field(min_length=1)]

@@ -52,6 +52,7 @@ from openai.types.chat.chat_completion_chunk import (
 from openai.types.chat.chat_completion_token_logprob import ChatCompletionTokenLogprob
 
 from harness.errors import SHAPE_ERRORS, StreamContractError, malformed
+from harness.spec.model import json_data
 
 if TYPE_CHECKING:  # not in every supported SDK: older ones carry audio as a plain dict
     from openai.types.chat.chat_completion_chunk import ChoiceDeltaAudio
@@ -288,10 +289,8 @@ class ChatAssembler:
                         chunk_index=count,
                     )
 
-        moderation = self._moderation
-        if isinstance(moderation, pydantic.BaseModel):
-            # The chunk's Moderation is a distinct class from the completion's.
-            moderation = moderation.model_dump(warnings=False)
+        # The chunk's Moderation is a distinct class from the completion's: pass it as data.
+        moderation = json_data(self._moderation)
         data: dict[str, Any] = {
             "id": self._id or "",
             "object": "chat.completion",

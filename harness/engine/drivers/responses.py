@@ -22,6 +22,7 @@ from harness.engine.refs import resolve
 from harness.engine.transcript import Exchange, ProviderError, StepResult, ToolCall, readable
 from harness.errors import SHAPE_ERRORS, MalformedReplyError, malformed
 from harness.spec.images import image_part
+from harness.spec.model import json_data
 from harness.spec.scenario import Step
 
 
@@ -68,7 +69,7 @@ class ResponsesDriver:
             exchanges = self._respond(index, step)
         result = StepResult(index=index, exchanges=exchanges)
         if step.save_as and result.error is None:
-            self.saved[step.save_as] = result.payload if operation else _dump(result.reply)
+            self.saved[step.save_as] = result.payload if operation else json_data(result.reply)
         return result
 
     def _operate(self, name: str, args: dict[str, Any]) -> Exchange:
@@ -175,7 +176,3 @@ def _sent(items: Any) -> tuple[dict[str, Any], ...]:
     if isinstance(items, str):
         return ({"role": "user", "content": items},)
     return tuple(items)
-
-
-def _dump(value: Any) -> Any:
-    return value.model_dump(mode="json", warnings=False) if hasattr(value, "model_dump") else value
