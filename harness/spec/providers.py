@@ -33,7 +33,7 @@ class ModelSpec(StrictModel):
     capabilities: list[str] = Field(default_factory=list)
 
     @property
-    def wire_name(self) -> str:
+    def api_model(self) -> str:
         """The ``model`` sent in requests."""
         return self.model or self.name
 

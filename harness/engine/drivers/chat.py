@@ -80,7 +80,7 @@ class ChatDriver:
     def _send(self, step: Step, sent: tuple[dict[str, Any], ...]) -> Exchange:
         stream = self.case.stream_for(step.stream)
         kwargs: dict[str, Any] = {
-            "model": self.case.column.request_model,
+            "model": self.case.column.api_model,
             "messages": list(self.history),
         }
         if stream is not None:

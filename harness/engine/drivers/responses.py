@@ -99,7 +99,7 @@ class ResponsesDriver:
 
     def _create(self, step: Step, items: Any) -> Exchange:
         stream = self.case.stream_for(step.stream)
-        kwargs: dict[str, Any] = {"model": self.case.column.request_model}
+        kwargs: dict[str, Any] = {"model": self.case.column.api_model}
         if items is not None:
             kwargs["input"] = items
         if stream is not None:
