@@ -64,7 +64,7 @@ class ChatDriver:
             return messages
 
         exchanges = tool_rounds(
-            step,
+            step=step,
             max_rounds=self.scenario.max_tool_rounds,
             first=sent,
             send=lambda messages: self._send(step, tuple(messages)),

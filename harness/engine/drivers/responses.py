@@ -90,7 +90,7 @@ class ResponsesDriver:
             ]
 
         return tool_rounds(
-            step,
+            step=step,
             max_rounds=self.scenario.max_tool_rounds,
             first=items,
             send=lambda sent: self._call(partial(self._create, step, sent), sent=_sent(sent)),

@@ -36,8 +36,8 @@ Sent = TypeVar("Sent")
 
 
 def tool_rounds(
-    step: Step,
     *,
+    step: Step,
     max_rounds: int,
     first: Sent,
     send: Callable[[Sent], Exchange],

@@ -45,7 +45,7 @@ def run(step: Step, replies: list[Exchange], *, max_rounds: int) -> tuple[list[A
     def answer(_exchange: Exchange, results: Sequence[tuple[ToolCall, str]]) -> Any:
         return [(call.name, content) for call, content in results]
 
-    exchanges = tool_rounds(step, max_rounds=max_rounds, first="hi", send=send, answer=answer)
+    exchanges = tool_rounds(step=step, max_rounds=max_rounds, first="hi", send=send, answer=answer)
     return sent, len(exchanges)
 
 
