@@ -14,7 +14,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from harness.engine.assemble.chat import ChatAssembler
-from harness.engine.drivers.common import PROVIDER_ERRORS, provider_error
+from harness.engine.drivers.provider_errors import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.tools import tool_rounds
 from harness.engine.matrix import Case
 from harness.engine.transcript import Exchange, StepResult, ToolCall, readable

@@ -14,7 +14,7 @@ from typing import Any
 import openai
 
 from harness.engine.assemble.responses import ResponsesAssembler, StreamErrorEvent
-from harness.engine.drivers.common import PROVIDER_ERRORS, provider_error
+from harness.engine.drivers.provider_errors import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.conversations import run_operation
 from harness.engine.drivers.tools import tool_rounds
 from harness.engine.matrix import Case
@@ -63,7 +63,7 @@ class ResponsesDriver:
         operation = step.operation
         if operation is not None:
             exchanges: tuple[Exchange, ...] = (
-                self._call(partial(self._operate, *operation), sent=()),
+                self._caught(partial(self._operate, *operation), sent=()),
             )
         else:
             exchanges = self._respond(index, step)
@@ -93,7 +93,7 @@ class ResponsesDriver:
             step=step,
             max_rounds=self.scenario.max_tool_rounds,
             first=items,
-            send=lambda sent: self._call(partial(self._create, step, sent), sent=_sent(sent)),
+            send=lambda sent: self._caught(partial(self._create, step, sent), sent=_sent(sent)),
             answer=answer,
         )
 
@@ -137,7 +137,7 @@ class ResponsesDriver:
             self.last_response = response_id
         return readable(Exchange(sent=(), streamed=stream, reply=result))
 
-    def _call(
+    def _caught(
         self, action: Callable[[], Exchange], *, sent: tuple[dict[str, Any], ...]
     ) -> Exchange:
         """Run ``action``, turning provider errors into the exchange's error."""

@@ -1,4 +1,4 @@
-"""What the chat and responses drivers share: provider errors as data."""
+"""Provider errors as data: what the chat and responses drivers record instead of raising."""
 
 from __future__ import annotations
 
