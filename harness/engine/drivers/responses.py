@@ -14,8 +14,8 @@ from typing import Any
 import openai
 
 from harness.engine.assemble.responses import ResponsesAssembler, StreamErrorEvent
-from harness.engine.drivers.provider_errors import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.conversations import run_operation
+from harness.engine.drivers.provider_errors import PROVIDER_ERRORS, provider_error
 from harness.engine.drivers.tools import tool_rounds
 from harness.engine.matrix import Case
 from harness.engine.refs import resolve
