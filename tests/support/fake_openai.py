@@ -156,27 +156,6 @@ class FakeOpenAI:
         }
 
 
-def _response(body: dict[str, Any]) -> dict[str, Any]:
-    """A Responses API reply that says how many input items the request held."""
-    items = body.get("input")
-    count = len(items) if isinstance(items, list) else 1
-    message = {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "status": "completed",
-        "content": [{"type": "output_text", "text": f"got {count} item(s)", "annotations": []}],
-    }
-    return {
-        "id": "resp_1",
-        "object": "response",
-        "created_at": 1,
-        "model": body.get("model"),
-        "status": "completed",
-        "output": [message],
-    }
-
-
 def _last_user_text(body: dict[str, Any]) -> str:
     for message in reversed(body.get("messages") or []):
         if isinstance(message, dict) and message.get("role") == "user":
@@ -309,9 +288,6 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 )
                 self.connection.close()
                 self.close_connection = True
-                return
-            if self.path.endswith("/responses"):  # the Responses API: one text reply
-                self._send_json(200, _response(body), {})
                 return
             fault = state.next_fault(body) or Fault()
             if fault.status != 200:
