@@ -81,8 +81,7 @@ def floor_pass(cases: list[tuple[str, Case]], clients: dict[str, openai.OpenAI])
         history: list[dict[str, Any]] = [dict(m) for m in scenario.messages]
         for step in scenario.steps:
             history.append({"role": "user", "content": step.user})
-            kwargs: dict[str, Any] = {"model": case.column.request_model,
-                                      "messages": list(history)}
+            kwargs: dict[str, Any] = {"model": case.column.api_model, "messages": list(history)}
             stream = case.stream_for(step.stream)
             if stream is not None:
                 kwargs["stream"] = stream
@@ -105,9 +104,13 @@ def wire_bytes(recording: Any) -> tuple[int, dict[str, str], bytes]:
 
     Built here, not by harness, so the floor does not move when harness changes its framing.
     """
+
     def compact(data: Any) -> str:
-        return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"),
-                                                             ensure_ascii=False)
+        return (
+            data
+            if isinstance(data, str)
+            else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        )
 
     if not recording.is_streaming:
         body = compact(recording.response_body["__data__"]).encode()
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     position = 0
     for _, case in cases:
         count = len(case.scenario.steps)
-        per_case.append(captured[position:position + count])
+        per_case.append(captured[position : position + count])
         position += count
     feed: Iterator[tuple[int, Any, bytes]] = iter(())
 
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     def floor(i: int) -> None:
         nonlocal feed
         feed = iter(per_case[i])
-        floor_pass(cases[i:i + 1], clients)
+        floor_pass(cases[i : i + 1], clients)
 
     def harness(i: int) -> None:
         test_id, case = cases[i]
@@ -193,11 +196,21 @@ def main(argv: list[str] | None = None) -> int:
 
     def record(i: int) -> None:
         test_id, case = cases[i]
-        build_record(nodeid=test_id, case=case, outcome="passed", duration=0.0,
-                     transcript=transcripts[i], failure=None, skip_reason=None)
+        build_record(
+            nodeid=test_id,
+            case=case,
+            outcome="passed",
+            duration=0.0,
+            transcript=transcripts[i],
+            failure=None,
+            skip_reason=None,
+        )
 
     jobs: dict[str, Callable[[int], None]] = {
-        "floor": floor, "harness": harness, "snapshot": snapshot, "record": record
+        "floor": floor,
+        "harness": harness,
+        "snapshot": snapshot,
+        "record": record,
     }
     for i in range(len(cases)):  # warm-up: imports, SDK caches, page cache
         floor(i)
@@ -226,24 +239,32 @@ def main(argv: list[str] | None = None) -> int:
     runner.close()
     median = {name: statistics.median(values) for name, values in samples.items()}
     median_cpu = {name: statistics.median(values) for name, values in cpu.items()}
-    chunks = [content.count(b"data: ") - 1 for _, headers, content in captured
-              if headers.get("content-type") == "text/event-stream"]
-    print(json.dumps({
-        "items": len(cases),
-        "turns": turns,
-        "streamed_turns": len(chunks),
-        "mean_chunks": statistics.fmean(chunks) if chunks else 0.0,
-        "floor_ms_per_turn": median["floor"] / turns * 1e3,
-        "harness_ms_per_turn": median["harness"] / turns * 1e3,
-        "snapshot_ms_per_item": median["snapshot"] / len(cases) * 1e3,
-        "record_ms_per_item": median["record"] / len(cases) * 1e3,
-        "floor_cpu_ms_per_turn": median_cpu["floor"] / turns * 1e3,
-        "harness_cpu_ms_per_turn": median_cpu["harness"] / turns * 1e3,
-        "harness_over_floor_per_round": [h / f for h, f in zip(samples["harness"],
-                                                                samples["floor"], strict=True)],
-        "samples": samples,
-        "cpu": cpu,
-    }))
+    chunks = [
+        content.count(b"data: ") - 1
+        for _, headers, content in captured
+        if headers.get("content-type") == "text/event-stream"
+    ]
+    print(
+        json.dumps(
+            {
+                "items": len(cases),
+                "turns": turns,
+                "streamed_turns": len(chunks),
+                "mean_chunks": statistics.fmean(chunks) if chunks else 0.0,
+                "floor_ms_per_turn": median["floor"] / turns * 1e3,
+                "harness_ms_per_turn": median["harness"] / turns * 1e3,
+                "snapshot_ms_per_item": median["snapshot"] / len(cases) * 1e3,
+                "record_ms_per_item": median["record"] / len(cases) * 1e3,
+                "floor_cpu_ms_per_turn": median_cpu["floor"] / turns * 1e3,
+                "harness_cpu_ms_per_turn": median_cpu["harness"] / turns * 1e3,
+                "harness_over_floor_per_round": [
+                    h / f for h, f in zip(samples["harness"], samples["floor"], strict=True)
+                ],
+                "samples": samples,
+                "cpu": cpu,
+            }
+        )
+    )
     return 0
 
 

@@ -66,7 +66,7 @@ def owner(path: str, harness_dir: str) -> str | None:
 
 def short_harness(path: str, harness_dir: str) -> str:
     if path.startswith(harness_dir):
-        return "harness/" + path[len(harness_dir):]
+        return "harness/" + path[len(harness_dir) :]
     if path.endswith((".yaml", ".yml")):
         return "(scenario function: YAML file)"
     return path
@@ -110,10 +110,13 @@ class Tally:
 
 def print_summary(summary: dict[str, Any], where: str) -> None:
     total = summary["total_s"] or 1e-9
-    print(f"== {summary['name']}: {summary['total_s']:.2f} s sampled on CPU "
-          f"({summary['engine']}; {where})" if summary["engine"] == "py-spy" else
-          f"== {summary['name']}: {summary['total_s']:.2f} s sampled, wall clock "
-          f"({summary['engine']}; {where})")
+    print(
+        f"== {summary['name']}: {summary['total_s']:.2f} s sampled on CPU "
+        f"({summary['engine']}; {where})"
+        if summary["engine"] == "py-spy"
+        else f"== {summary['name']}: {summary['total_s']:.2f} s sampled, wall clock "
+        f"({summary['engine']}; {where})"
+    )
     print("   time by owner:")
     for who, seconds in sorted(summary["by_owner"].items(), key=lambda kv: -kv[1]):
         print(f"   {seconds:8.3f} s {seconds / total:6.1%}  {who}")
@@ -258,8 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default=None)
     parser.add_argument("--top", type=int, default=15)
     argv = sys.argv[1:] if argv is None else argv
-    own, pytest_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv \
-        else (argv, [])
+    own, pytest_args = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    )
     args = parser.parse_args(own)
     args.pytest_args = pytest_args
     project = args.project.resolve()
@@ -272,15 +276,29 @@ def main(argv: list[str] | None = None) -> int:
 
     if engine == "py-spy":
         raw = args.out / f"{args.name}.pyspy.txt"
-        cmd = [pyspy, "record", "-r", str(args.rate), "-f", "raw", "-o", str(raw), "--",
-               sys.executable, "-m", "bench.profile", "--engine", "child", *argv]
+        cmd = [
+            pyspy,
+            "record",
+            "-r",
+            str(args.rate),
+            "-f",
+            "raw",
+            "-o",
+            str(raw),
+            "--",
+            sys.executable,
+            "-m",
+            "bench.profile",
+            "--engine",
+            "child",
+            *argv,
+        ]
         started = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             sys.stderr.write(done.stdout + done.stderr)
             return done.returncode
-        summary = parse_pyspy_raw(raw, args.rate, harness_dir).summary(args.name, engine,
-                                                                      args.top)
+        summary = parse_pyspy_raw(raw, args.rate, harness_dir).summary(args.name, engine, args.top)
         summary["wall_s"] = time.perf_counter() - started
         where = f"raw stacks: {raw}"
     else:

@@ -49,9 +49,12 @@ class Run:
 
 
 def clean_env(src: Path | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HARNESS_", "PYTEST_XDIST", "PYTEST_ADDOPTS"))
-           and k not in ("CI", "PYTEST_PLUGINS", "PYTHONPATH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HARNESS_", "PYTEST_XDIST", "PYTEST_ADDOPTS"))
+        and k not in ("CI", "PYTEST_PLUGINS", "PYTHONPATH")
+    }
     paths = [str(src)] if src else []
     paths.append(str(REPO))  # `bench` itself, after the harness under test
     env["PYTHONPATH"] = os.pathsep.join(paths)
@@ -81,8 +84,13 @@ class Runner:
         figures = self.logs / f"{self.count:03d}-{name}.rusage"
         with open(log, "wb") as out:
             started = time.perf_counter()
-            process = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(figures), *cmd],
-                                       cwd=cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-S", "-c", _LAUNCHER, str(figures), *cmd],
+                cwd=cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             process.wait()
             wall = time.perf_counter() - started
         maxrss_kb, cpu, code = json.loads(figures.read_text())
@@ -90,12 +98,19 @@ class Runner:
         text = log.read_text(encoding="utf-8", errors="replace")
         if code != 0 or (expect is not None and not re.search(expect, text)):
             tail = "\n".join(text.splitlines()[-30:])
-            raise SystemExit(f"bench: {name} failed (exit {code}; expected {expect!r}); "
-                             f"{' '.join(cmd)} in {cwd}\n{tail}")
+            raise SystemExit(
+                f"bench: {name} failed (exit {code}; expected {expect!r}); "
+                f"{' '.join(cmd)} in {cwd}\n{tail}"
+            )
         if self.verbose:
             print(f"    {name}: {wall:.2f} s, {usage.ru_maxrss / 1024:.0f} MB", flush=True)
-        return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024,
-                   code=code, log=log)
+        return Run(
+            wall=wall,
+            cpu=usage.ru_utime + usage.ru_stime,
+            rss_mb=usage.ru_maxrss / 1024,
+            code=code,
+            log=log,
+        )
 
 
 # Forks the command, waits for it, writes [peak RSS KB, CPU s, exit code] to argv[1].
@@ -132,8 +147,17 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     versions = {}
-    for name in ("openai", "httpx2", "pydantic", "pytest", "pytest-xdist", "syrupy", "vcrpy",
-                 "pytest-recording", "PyYAML"):
+    for name in (
+        "openai",
+        "httpx2",
+        "pydantic",
+        "pytest",
+        "pytest-xdist",
+        "syrupy",
+        "vcrpy",
+        "pytest-recording",
+        "PyYAML",
+    ):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -151,10 +175,18 @@ def harness_rev(src: Path | None, rev: str | None) -> str:
     if rev:
         return rev
     try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "harness"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "harness"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
     where = f" ({src})" if src else ""
@@ -198,54 +230,85 @@ def build(args: argparse.Namespace, wd: Path) -> dict[str, Path]:
     rec = wd / "rec"
     made = synth.write_recordings(rec, max(args.n, args.big if big_run else 0), per_file=per)
     projects = {
-        "plain": synth.write_harness_project(wd / "plain", args.n, per_file=per, snapshot=False,
-                                             recordings=rec),
-        "snap": synth.write_harness_project(wd / "snap", args.n, per_file=per, snapshot=True,
-                                            recordings=rec),
-        "big": synth.write_harness_project(wd / "big", args.big, per_file=per, snapshot=False,
-                                           recordings=rec),
+        "plain": synth.write_harness_project(
+            wd / "plain", args.n, per_file=per, snapshot=False, recordings=rec
+        ),
+        "snap": synth.write_harness_project(
+            wd / "snap", args.n, per_file=per, snapshot=True, recordings=rec
+        ),
+        "big": synth.write_harness_project(
+            wd / "big", args.big, per_file=per, snapshot=False, recordings=rec
+        ),
         "vcr": synth.write_vcr_project(wd / "vcr", args.n, per_file=per),
         "empty": synth.write_empty_project(wd / "empty", args.n, per_file=per),
         "empty-small": synth.write_empty_project(wd / "empty-small", per, per_file=per),
         "empty-big": synth.write_empty_project(wd / "empty-big", args.big, per_file=per),
     }
     for name in ("few", "many"):
-        project = synth.write_harness_project(wd / f"startup-{name}", per, per_file=per,
-                                              snapshot=False, recordings=None)
+        project = synth.write_harness_project(
+            wd / f"startup-{name}", per, per_file=per, snapshot=False, recordings=None
+        )
         synth.write_recordings(project / "recordings", per, per_file=per)
         projects[f"startup-{name}"] = project
     real = sorted((projects["startup-many"] / "recordings" / "openai").glob("*.json"))
-    synth.write_fake_recordings(projects["startup-many"] / "recordings" / "openai", args.fake,
-                                templates=real)
-    print(f"  built in {time.perf_counter() - started:.1f} s: {made} recordings, "
-          f"{args.fake} extra recording files, projects in {wd}", flush=True)
+    synth.write_fake_recordings(
+        projects["startup-many"] / "recordings" / "openai", args.fake, templates=real
+    )
+    print(
+        f"  built in {time.perf_counter() - started:.1f} s: {made} recordings, "
+        f"{args.fake} extra recording files, projects in {wd}",
+        flush=True,
+    )
     return projects
 
 
-def measure(args: argparse.Namespace, wd: Path, projects: dict[str, Path],
-            runner: Runner) -> Results:
+def measure(
+    args: argparse.Namespace, wd: Path, projects: dict[str, Path], runner: Runner
+) -> Results:
     res = Results()
     n, per = args.n, args.per_file
     items = 2 * n
     P = projects
 
     print("  snapshots: --snapshot-update once", flush=True)
-    runner.run("snap-update", [*PYTEST, *HARNESS_ARGS, "scenarios", "-n", "0",
-                               "--snapshot-update"], P["snap"], expect=passed(items))
+    runner.run(
+        "snap-update",
+        [*PYTEST, *HARNESS_ARGS, "scenarios", "-n", "0", "--snapshot-update"],
+        P["snap"],
+        expect=passed(items),
+    )
 
     print("  warm-up runs (page cache, .pyc)", flush=True)
-    runner.run("warm-plain", [*PYTEST, *HARNESS_ARGS, "scenarios", "-n", "0"], P["plain"],
-               expect=passed(items))
+    runner.run(
+        "warm-plain",
+        [*PYTEST, *HARNESS_ARGS, "scenarios", "-n", "0"],
+        P["plain"],
+        expect=passed(items),
+    )
     runner.run("warm-vcr", [*PYTEST, *VCR_ARGS, "-n", "0"], P["vcr"], expect=passed(items))
-    runner.run("warm-empty", [*PYTEST, *EMPTY_ARGS, "-n", "0"], P["empty"],
-               expect=passed(items))
-    runner.run("warm-empty-small", [*PYTEST, *EMPTY_ARGS, "-n", "0"], P["empty-small"],
-               expect=passed(2 * per))
+    runner.run("warm-empty", [*PYTEST, *EMPTY_ARGS, "-n", "0"], P["empty"], expect=passed(items))
+    runner.run(
+        "warm-empty-small",
+        [*PYTEST, *EMPTY_ARGS, "-n", "0"],
+        P["empty-small"],
+        expect=passed(2 * per),
+    )
 
     print(f"  in-process per turn: floor vs Runner.run ({args.inproc_items} items)", flush=True)
-    inproc = runner.run("inproc", [sys.executable, "-m", "bench.inproc", str(P["plain"]),
-                                   "--items", str(args.inproc_items),
-                                   "--reps", str(args.inproc_reps)], wd)
+    inproc = runner.run(
+        "inproc",
+        [
+            sys.executable,
+            "-m",
+            "bench.inproc",
+            str(P["plain"]),
+            "--items",
+            str(args.inproc_items),
+            "--reps",
+            str(args.inproc_reps),
+        ],
+        wd,
+    )
     res.inproc = json.loads(inproc.log.read_text().strip().splitlines()[-1])
 
     suites = {
@@ -281,15 +344,22 @@ def measure(args: argparse.Namespace, wd: Path, projects: dict[str, Path],
         print(f"  round {rep + 1}/{args.reps}: suites, collection, start-up", flush=True)
         for table in (suites, collect, startup):
             for name, (cmd, project) in table.items():
-                expect = expected.get(name, passed(1) if name.startswith("startup")
-                                      else passed(items))
+                expect = expected.get(
+                    name, passed(1) if name.startswith("startup") else passed(items)
+                )
                 res.add(name, runner.run(f"{name}-r{rep}", cmd, P[project], expect=expect))
 
     if not args.skip_big_run:
         print(f"  the {args.big}-scenario suite, once (-n 0): time and peak RSS", flush=True)
-        res.add("harness-big-n0", runner.run(
-            "harness-big-n0", [*PYTEST, *HARNESS_ARGS, "scenarios", "-n", "0"], P["big"],
-            expect=passed(2 * args.big)))
+        res.add(
+            "harness-big-n0",
+            runner.run(
+                "harness-big-n0",
+                [*PYTEST, *HARNESS_ARGS, "scenarios", "-n", "0"],
+                P["big"],
+                expect=passed(2 * args.big),
+            ),
+        )
 
     if args.profile:
         out = args.profile_dir or (wd / "profiles")
@@ -302,8 +372,21 @@ def measure(args: argparse.Namespace, wd: Path, projects: dict[str, Path],
             ("collect", f"collect-{args.big}", [str(P["big"]), "--", "scenarios"]),
         ]
         for target, name, rest in jobs:
-            run = runner.run(f"profile-{name}", [sys.executable, "-m", "bench.profile", target,
-                                                 "--out", str(out), "--name", name, *rest], wd)
+            run = runner.run(
+                f"profile-{name}",
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.profile",
+                    target,
+                    "--out",
+                    str(out),
+                    "--name",
+                    name,
+                    *rest,
+                ],
+                wd,
+            )
             print(run.log.read_text(), flush=True)
             res.profiles.append(json.loads((out / f"{name}.json").read_text()))
     return res
@@ -316,8 +399,9 @@ def verdict(ok: bool | None) -> str:
     return "-" if ok is None else ("yes" if ok else "**no**")
 
 
-def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
-           rev: str) -> tuple[str, str]:
+def tables(
+    args: argparse.Namespace, res: Results, info: dict[str, str], rev: str
+) -> tuple[str, str]:
     n, big = args.n, args.big
     items, turns = 2 * n, 6 * n
     ip = res.inproc
@@ -336,66 +420,119 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
 
     r_turn = statistics.median(ip["harness_over_floor_per_round"])
     r_turn_cpu = ip["harness_cpu_ms_per_turn"] / ip["floor_cpu_ms_per_turn"]
-    ratio("harness / floor, per turn (in-process `Runner.run` vs SDK on MockTransport)",
-          f"{r_turn:.3f}x ({harness_turn:.2f} vs {floor_turn:.2f} ms; CPU {r_turn_cpu:.3f}x)",
-          "<= 1.05x", r_turn <= 1.05)
+    ratio(
+        "harness / floor, per turn (in-process `Runner.run` vs SDK on MockTransport)",
+        f"{r_turn:.3f}x ({harness_turn:.2f} vs {floor_turn:.2f} ms; CPU {r_turn_cpu:.3f}x)",
+        "<= 1.05x",
+        r_turn <= 1.05,
+    )
     r_snap = t("harness-snap-n0") / budget
-    ratio(f"suite with snapshots / (floor + pytest's own cost), {n} scenarios, -n 0",
-          f"{r_snap:.2f}x ({t('harness-snap-n0'):.1f} vs {floor_suite:.1f} + "
-          f"{t('empty-n0'):.1f} s)", "<= 1.00x", r_snap <= 1.0)
+    ratio(
+        f"suite with snapshots / (floor + pytest's own cost), {n} scenarios, -n 0",
+        f"{r_snap:.2f}x ({t('harness-snap-n0'):.1f} vs {floor_suite:.1f} + {t('empty-n0'):.1f} s)",
+        "<= 1.00x",
+        r_snap <= 1.0,
+    )
     r_plain = t("harness-n0") / budget
-    ratio(f"suite without snapshots / (floor + pytest's own cost), {n} scenarios, -n 0",
-          f"{r_plain:.2f}x ({t('harness-n0'):.1f} s)", "(info)", r_plain <= 1.0)
+    ratio(
+        f"suite without snapshots / (floor + pytest's own cost), {n} scenarios, -n 0",
+        f"{r_plain:.2f}x ({t('harness-n0'):.1f} s)",
+        "(info)",
+        r_plain <= 1.0,
+    )
     speed_vcr = t("vcr-n0") / t("harness-n0")
-    ratio("pytest-recording / harness, per suite (-n 0; harness without snapshots)",
-          f"{speed_vcr:.2f}x faster ({t('vcr-n0'):.1f} vs {t('harness-n0'):.1f} s; CPU "
-          f"{res.c('vcr-n0') / res.c('harness-n0'):.2f}x)", ">= 1.3x faster", speed_vcr >= 1.3)
+    ratio(
+        "pytest-recording / harness, per suite (-n 0; harness without snapshots)",
+        f"{speed_vcr:.2f}x faster ({t('vcr-n0'):.1f} vs {t('harness-n0'):.1f} s; CPU "
+        f"{res.c('vcr-n0') / res.c('harness-n0'):.2f}x)",
+        ">= 1.3x faster",
+        speed_vcr >= 1.3,
+    )
     speed_vcr_snap = t("vcr-n0") / t("harness-snap-n0")
-    ratio("pytest-recording / harness with snapshots, per suite (-n 0)",
-          f"{speed_vcr_snap:.2f}x (CPU {res.c('vcr-n0') / res.c('harness-snap-n0'):.2f}x)",
-          "(info)", speed_vcr_snap >= 1.3)
+    ratio(
+        "pytest-recording / harness with snapshots, per suite (-n 0)",
+        f"{speed_vcr_snap:.2f}x (CPU {res.c('vcr-n0') / res.c('harness-snap-n0'):.2f}x)",
+        "(info)",
+        speed_vcr_snap >= 1.3,
+    )
     sp = t("harness-n0") / t("harness-n2")
-    ratio(f"-n 2 speedup, {n} scenarios (harness without snapshots)",
-          f"{sp:.2f}x ({t('harness-n0'):.1f} -> {t('harness-n2'):.1f} s)", ">= 1.7x", sp >= 1.7)
+    ratio(
+        f"-n 2 speedup, {n} scenarios (harness without snapshots)",
+        f"{sp:.2f}x ({t('harness-n0'):.1f} -> {t('harness-n2'):.1f} s)",
+        ">= 1.7x",
+        sp >= 1.7,
+    )
     sp_snap = t("harness-snap-n0") / t("harness-snap-n2")
-    ratio(f"-n 2 speedup, {n} scenarios (with snapshots)", f"{sp_snap:.2f}x", ">= 1.7x",
-          sp_snap >= 1.7)
+    ratio(
+        f"-n 2 speedup, {n} scenarios (with snapshots)",
+        f"{sp_snap:.2f}x",
+        ">= 1.7x",
+        sp_snap >= 1.7,
+    )
     sp_empty = t("empty-n0") / t("empty-n2")
-    ratio("-n 2 speedup of the empty suite (pytest + xdist alone, for reference)",
-          f"{sp_empty:.2f}x", "(info)", sp_empty >= 1.7)
+    ratio(
+        "-n 2 speedup of the empty suite (pytest + xdist alone, for reference)",
+        f"{sp_empty:.2f}x",
+        "(info)",
+        sp_empty >= 1.7,
+    )
     cb = t("collect-big")
-    ratio(f"collection of {big} scenarios ({2 * big} items), --collect-only",
-          f"{cb:.2f} s ({cb / big * 1e3:.3f} ms/scenario; {n}: "
-          f"{t('collect-n') / n * 1e3:.3f} ms/scenario; empty tests of the same shape "
-          f"{t('collect-empty-big'):.2f} s)", "<= 2 s", cb <= 2.0)
+    ratio(
+        f"collection of {big} scenarios ({2 * big} items), --collect-only",
+        f"{cb:.2f} s ({cb / big * 1e3:.3f} ms/scenario; {n}: "
+        f"{t('collect-n') / n * 1e3:.3f} ms/scenario; empty tests of the same shape "
+        f"{t('collect-empty-big'):.2f} s)",
+        "<= 2 s",
+        cb <= 2.0,
+    )
     few, many = t("startup-few-nodeid"), t("startup-many-nodeid")
-    ratio(f"start-up, one item by node id: {args.fake} recordings present vs {6 * args.per_file}",
-          f"{many:.2f} vs {few:.2f} s ({many / few:.2f}x)", "unaffected (<= +10%)",
-          many <= few * 1.10)
+    ratio(
+        f"start-up, one item by node id: {args.fake} recordings present vs {6 * args.per_file}",
+        f"{many:.2f} vs {few:.2f} s ({many / few:.2f}x)",
+        "unaffected (<= +10%)",
+        many <= few * 1.10,
+    )
     fk, mk = t("startup-few-k"), t("startup-many-k")
-    ratio(f"start-up, one item by -k (pytest walks the rootdir): {args.fake} recordings vs few",
-          f"{mk:.2f} vs {fk:.2f} s ({mk / fk:.2f}x)", "unaffected (<= +10%)", mk <= fk * 1.10)
+    ratio(
+        f"start-up, one item by -k (pytest walks the rootdir): {args.fake} recordings vs few",
+        f"{mk:.2f} vs {fk:.2f} s ({mk / fk:.2f}x)",
+        "unaffected (<= +10%)",
+        mk <= fk * 1.10,
+    )
     base = res.m("startup-few-nodeid")
 
     def growth(small: float, large: float) -> str:
         if small - base < 1.0:
             return f"{small:.0f} -> {large:.0f} MB (start-up {base:.0f} MB)"
-        return (f"{small:.0f} -> {large:.0f} MB: +{small - base:.0f} -> +{large - base:.0f} MB "
-                f"above start-up ({base:.0f} MB), x{(large - base) / (small - base):.1f} "
-                f"for x{big / n:.0f} scenarios")
+        return (
+            f"{small:.0f} -> {large:.0f} MB: +{small - base:.0f} -> +{large - base:.0f} MB "
+            f"above start-up ({base:.0f} MB), x{(large - base) / (small - base):.1f} "
+            f"for x{big / n:.0f} scenarios"
+        )
 
     cn, cbm = res.m("collect-n"), res.m("collect-big")
-    ratio(f"peak RSS, --collect-only: {n} -> {big} scenarios", growth(cn, cbm), "sublinear",
-          (cbm - base) < (big / n) * max(cn - base, 1.0))
+    ratio(
+        f"peak RSS, --collect-only: {n} -> {big} scenarios",
+        growth(cn, cbm),
+        "sublinear",
+        (cbm - base) < (big / n) * max(cn - base, 1.0),
+    )
     if "harness-big-n0" in res.samples:
         rn, rb = res.m("harness-n0"), res.m("harness-big-n0")
-        ratio(f"peak RSS, collection + run (-n 0): {n} -> {big} scenarios", growth(rn, rb),
-              "sublinear", (rb - base) < (big / n) * max(rn - base, 1.0))
+        ratio(
+            f"peak RSS, collection + run (-n 0): {n} -> {big} scenarios",
+            growth(rn, rb),
+            "sublinear",
+            (rb - base) < (big / n) * max(rn - base, 1.0),
+        )
         per_item_n = t("harness-n0") / items * 1e3
         per_item_big = t("harness-big-n0") / (2 * big) * 1e3
-        ratio(f"wall per item, {n} vs {big} scenarios (-n 0): nothing grows with size",
-              f"{per_item_n:.2f} vs {per_item_big:.2f} ms", "(info)",
-              per_item_big <= per_item_n * 1.10)
+        ratio(
+            f"wall per item, {n} vs {big} scenarios (-n 0): nothing grows with size",
+            f"{per_item_n:.2f} vs {per_item_big:.2f} ms",
+            "(info)",
+            per_item_big <= per_item_n * 1.10,
+        )
 
     detail: list[tuple[str, str, str, str, str]] = []
 
@@ -404,24 +541,56 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
             return
         wall = t(key)
         per = f"{wall / count * 1e3:.2f} ms/{unit}" if count else ""
-        detail.append((name, f"{wall:.2f} s", f"{res.c(key):.2f} s", per,
-                       f"{res.m(key):.0f} MB"))
+        detail.append((name, f"{wall:.2f} s", f"{res.c(key):.2f} s", per, f"{res.m(key):.0f} MB"))
 
-    detail.append(("floor: SDK on MockTransport, pre-built bytes (in-process, extrapolated)",
-                   f"{floor_suite:.2f} s", f"{ip['floor_cpu_ms_per_turn'] * turns / 1e3:.2f} s",
-                   f"{floor_turn:.2f} ms/turn", ""))
-    detail.append(("harness Runner.run (in-process, extrapolated)",
-                   f"{harness_turn * turns / 1e3:.2f} s",
-                   f"{ip['harness_cpu_ms_per_turn'] * turns / 1e3:.2f} s",
-                   f"{harness_turn:.2f} ms/turn", ""))
-    detail.append(("  + snapshot text (render + secret scan), per item", "", "",
-                   f"{ip['snapshot_ms_per_item']:.2f} ms/item", ""))
-    detail.append(("  + report record (build_record), per item", "", "",
-                   f"{ip['record_ms_per_item']:.2f} ms/item", ""))
-    row("pytest, empty parametrized tests (same files/items; SDK imported), -n 0", "empty-n0",
-        items)
-    detail.append(("pytest's own per-test cost (slope of the empty suite)", "", "",
-                   f"{per_test:.2f} ms/item", ""))
+    detail.append(
+        (
+            "floor: SDK on MockTransport, pre-built bytes (in-process, extrapolated)",
+            f"{floor_suite:.2f} s",
+            f"{ip['floor_cpu_ms_per_turn'] * turns / 1e3:.2f} s",
+            f"{floor_turn:.2f} ms/turn",
+            "",
+        )
+    )
+    detail.append(
+        (
+            "harness Runner.run (in-process, extrapolated)",
+            f"{harness_turn * turns / 1e3:.2f} s",
+            f"{ip['harness_cpu_ms_per_turn'] * turns / 1e3:.2f} s",
+            f"{harness_turn:.2f} ms/turn",
+            "",
+        )
+    )
+    detail.append(
+        (
+            "  + snapshot text (render + secret scan), per item",
+            "",
+            "",
+            f"{ip['snapshot_ms_per_item']:.2f} ms/item",
+            "",
+        )
+    )
+    detail.append(
+        (
+            "  + report record (build_record), per item",
+            "",
+            "",
+            f"{ip['record_ms_per_item']:.2f} ms/item",
+            "",
+        )
+    )
+    row(
+        "pytest, empty parametrized tests (same files/items; SDK imported), -n 0", "empty-n0", items
+    )
+    detail.append(
+        (
+            "pytest's own per-test cost (slope of the empty suite)",
+            "",
+            "",
+            f"{per_test:.2f} ms/item",
+            "",
+        )
+    )
     row("pytest, empty, -n 2", "empty-n2", items)
     row("harness replay, -n 0", "harness-n0", items)
     row("harness replay + snapshots, -n 0", "harness-snap-n0", items)
@@ -431,8 +600,12 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
     row("pytest-recording/vcrpy, -n 2", "vcr-n2", items)
     row(f"--collect-only, {n} scenarios", "collect-n", n, "scenario")
     row(f"--collect-only, {big} scenarios", "collect-big", big, "scenario")
-    row(f"--collect-only, empty tests of the same shape, {big}", "collect-empty-big", big,
-        "scenario")
+    row(
+        f"--collect-only, empty tests of the same shape, {big}",
+        "collect-empty-big",
+        big,
+        "scenario",
+    )
     row(f"start-up: one item by node id, {6 * args.per_file} recordings", "startup-few-nodeid")
     row(f"start-up: one item by node id, +{args.fake} recordings", "startup-many-nodeid")
     row(f"start-up: one item by -k, {6 * args.per_file} recordings", "startup-few-k")
@@ -455,8 +628,10 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
         f"{ip['items']} items)",
     ]
     if args.quick:
-        head.append("QUICK MODE: tiny sizes, one round — proves the benchmark runs; "
-                    "the numbers mean nothing and no target is judged.")
+        head.append(
+            "QUICK MODE: tiny sizes, one round — proves the benchmark runs; "
+            "the numbers mean nothing and no target is judged."
+        )
 
     def md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
         out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -468,18 +643,27 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
     md += ["## Ratios and targets", ""]
     md += md_table(("measure", "value", "target", "met"), ratio_rows)
     md += ["", "## Measurements", ""]
-    md += md_table(("what", "wall (median)", "CPU (median)", "per unit (wall)", "peak RSS"),
-                   detail)
+    md += md_table(("what", "wall (median)", "CPU (median)", "per unit (wall)", "peak RSS"), detail)
     for profile in res.profiles:
         total = profile["total_s"]
-        md += ["", f"## Profile: {profile['name']} ({total:.2f} s sampled, {profile['engine']})",
-               "",
-               "time by owner: " + ", ".join(
-                   f"{who} {sec / total:.1%}" for who, sec in
-                   sorted(profile["by_owner"].items(), key=lambda kv: -kv[1])), ""]
-        md += md_table(("harness function (self + non-SDK callees)", "s", "share"),
-                       [(f"`{fn}`", f"{sec:.3f}", f"{sec / total:.1%}")
-                        for fn, sec in profile["top_harness"][:12]])
+        md += [
+            "",
+            f"## Profile: {profile['name']} ({total:.2f} s sampled, {profile['engine']})",
+            "",
+            "time by owner: "
+            + ", ".join(
+                f"{who} {sec / total:.1%}"
+                for who, sec in sorted(profile["by_owner"].items(), key=lambda kv: -kv[1])
+            ),
+            "",
+        ]
+        md += md_table(
+            ("harness function (self + non-SDK callees)", "s", "share"),
+            [
+                (f"`{fn}`", f"{sec:.3f}", f"{sec / total:.1%}")
+                for fn, sec in profile["top_harness"][:12]
+            ],
+        )
     md_text = "\n".join(md) + "\n"
 
     def plain_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
@@ -487,14 +671,19 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
         widths[0] = min(widths[0], 78)
         fmt = "  ".join(f"{{:{w}}}" for w in widths)
         return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [
-            fmt.format(*r) for r in rows]
+            fmt.format(*r) for r in rows
+        ]
 
     ratios_plain = [(a, b, c, d.replace("**", "")) for a, b, c, d in ratio_rows]
-    text = "\n".join([
-        *head, "",
-        *plain_table(("measure", "value", "target", "met"), ratios_plain), "",
-        *plain_table(("what", "wall", "CPU", "per unit", "peak RSS"), detail),
-    ])
+    text = "\n".join(
+        [
+            *head,
+            "",
+            *plain_table(("measure", "value", "target", "met"), ratios_plain),
+            "",
+            *plain_table(("what", "wall", "CPU", "per unit", "peak RSS"), detail),
+        ]
+    )
     return text, md_text
 
 
@@ -502,34 +691,60 @@ def tables(args: argparse.Namespace, res: Results, info: dict[str, str],
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--n", type=int, default=1000, help="scenarios in the timed suite")
-    parser.add_argument("--big", type=int, default=10000,
-                        help="scenarios for the collection and RSS measurements")
-    parser.add_argument("--fake", type=int, default=100_000,
-                        help="extra recording files for the start-up measurement")
+    parser.add_argument(
+        "--big", type=int, default=10000, help="scenarios for the collection and RSS measurements"
+    )
+    parser.add_argument(
+        "--fake",
+        type=int,
+        default=100_000,
+        help="extra recording files for the start-up measurement",
+    )
     parser.add_argument("--per-file", type=int, default=20, help="scenarios per file")
     parser.add_argument("--reps", type=int, default=3, help="rounds of subprocess runs")
     parser.add_argument("--inproc-items", type=int, default=400)
     parser.add_argument("--inproc-reps", type=int, default=7)
-    parser.add_argument("--skip-big-run", action="store_true",
-                        help="do not run the --big suite (only collect it)")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes, one round: proves it runs (seconds)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile replay, the suite with snapshots, and collection")
+    parser.add_argument(
+        "--skip-big-run", action="store_true", help="do not run the --big suite (only collect it)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, one round: proves it runs (seconds)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile replay, the suite with snapshots, and collection",
+    )
     parser.add_argument("--profile-dir", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=None,
-                        help="Markdown results (default bench/results.md; --quick: in workdir)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="Markdown results (default bench/results.md; --quick: in workdir)",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp dir")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
-    parser.add_argument("--harness-src", type=Path, default=None,
-                        help="measure the harness package found in this folder")
-    parser.add_argument("--harness-rev", default=None,
-                        help="measure harness/ as committed at this git revision")
-    parser.add_argument("--harness-patch", type=Path, default=None,
-                        help="apply this diff (git apply) to the exported harness first")
+    parser.add_argument(
+        "--harness-src",
+        type=Path,
+        default=None,
+        help="measure the harness package found in this folder",
+    )
+    parser.add_argument(
+        "--harness-rev", default=None, help="measure harness/ as committed at this git revision"
+    )
+    parser.add_argument(
+        "--harness-patch",
+        type=Path,
+        default=None,
+        help="apply this diff (git apply) to the exported harness first",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every run")
     parser.add_argument("--rev-label", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--cleanup", action="store_true", help=argparse.SUPPRESS)
@@ -552,12 +767,14 @@ def main(argv: list[str] | None = None) -> int:
         src = wd / "harness-src"
         shutil.rmtree(src, ignore_errors=True)
         src.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.harness_rev,
-                                  "harness"], capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", args.harness_rev, "harness"],
+            capture_output=True,
+            check=True,
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
         if args.harness_patch:
-            subprocess.run(["git", "apply", str(args.harness_patch.resolve())],
-                           cwd=src, check=True)
+            subprocess.run(["git", "apply", str(args.harness_patch.resolve())], cwd=src, check=True)
     if src is not None and os.environ.get(_REEXEC) != str(src):
         # Re-run from the workdir so that `import harness` finds `src` first (not ./harness).
         env = clean_env(src)
@@ -567,12 +784,15 @@ def main(argv: list[str] | None = None) -> int:
         for option in ("--harness-rev", "--harness-patch"):
             if option in rest:
                 i = rest.index(option)
-                del rest[i:i + 2]
+                del rest[i : i + 2]
         rest += ["--harness-src", str(src), "--workdir", str(wd)]
         if args.harness_rev:
-            label = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short",
-                                    args.harness_rev], capture_output=True, text=True,
-                                   check=True).stdout.strip()
+            label = subprocess.run(
+                ["git", "-C", str(REPO), "rev-parse", "--short", args.harness_rev],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
             label = f"{label} ({args.harness_rev}, exported with git archive)"
             if args.harness_patch:
                 label += f" + {args.harness_patch}"
@@ -588,24 +808,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"harness from {Path(harness.__file__).parent}", flush=True)
     info = machine()
     rev = harness_rev(src, args.rev_label)
-    print(f"machine: nproc {info['nproc']}, {info['cpu']}, Python {info['python']}, "
-          f"load {info['load']}", flush=True)
+    print(
+        f"machine: nproc {info['nproc']}, {info['cpu']}, Python {info['python']}, "
+        f"load {info['load']}",
+        flush=True,
+    )
     started = time.perf_counter()
     try:
         projects = build(args, wd)
         runner = Runner(wd, src, args.verbose)
         res = measure(args, wd, projects, runner)
         text, md = tables(args, res, info, rev)
-        startup = "\n".join(startup_lines(measure_startup(
-            reps=3 if args.quick else 15, env=clean_env(src))))
+        startup = "\n".join(
+            startup_lines(measure_startup(reps=3 if args.quick else 15, env=clean_env(src)))
+        )
         text, md = f"{text}\n\n{startup}", f"{md}\n{startup}\n"
         print()
         print(text)
         out = args.out or (wd / "results-quick.md" if args.quick else BENCH_DIR / "results.md")
         out.write_text(md, encoding="utf-8")
         removed = (owned or args.cleanup) and not args.keep and out.is_relative_to(wd)
-        print(f"\nMarkdown: {out}{' (removed with the workdir)' if removed else ''}  "
-              f"(total {time.perf_counter() - started:.0f} s)")
+        print(
+            f"\nMarkdown: {out}{' (removed with the workdir)' if removed else ''}  "
+            f"(total {time.perf_counter() - started:.0f} s)"
+        )
     finally:
         if (owned or args.cleanup) and not args.keep:
             shutil.rmtree(wd, ignore_errors=True)

@@ -118,8 +118,13 @@ def stream_body(tokens: list[str], *, rec_id: str, served: str, seed: str) -> li
     rng = random.Random(seed)
 
     def chunk(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
-        base = {"content": None, "function_call": None, "refusal": None, "role": None,
-                "tool_calls": None}
+        base = {
+            "content": None,
+            "function_call": None,
+            "refusal": None,
+            "role": None,
+            "tool_calls": None,
+        }
         base.update(delta)
         return {
             "id": rec_id,
@@ -211,8 +216,9 @@ def conversation(i: int, c: int, *, test_id: str) -> list[Exchange]:
             response = [wrap(chunk) for chunk in chunks]
         else:
             prompt = sum(len(str(m["content"])) for m in history) // 4
-            response = wrap(completion_body(text, rec_id=rec_id, served=column.served,
-                                            prompt=prompt))
+            response = wrap(
+                completion_body(text, rec_id=rec_id, served=column.served, prompt=prompt)
+            )
         recording = Recording(
             test_id=test_id,
             method="POST",
@@ -228,8 +234,10 @@ def conversation(i: int, c: int, *, test_id: str) -> list[Exchange]:
 
 
 def harness_test_id(i: int, c: int, per_file: int) -> str:
-    return f"scenarios/{file_name(file_index(i, per_file))}.yaml::{scenario_id(i)}" \
+    return (
+        f"scenarios/{file_name(file_index(i, per_file))}.yaml::{scenario_id(i)}"
         f"[txt={COLUMNS[c].id}]"
+    )
 
 
 def all_exchanges(i: int, per_file: int) -> Iterator[Exchange]:
@@ -433,8 +441,12 @@ def write_vcr_project(root: Path, n: int, *, per_file: int) -> Path:
                 for exchange in conversation(i, c, test_id=""):
                     body = json.dumps(exchange.body, separators=(",", ":")).encode()
                     requests.append(
-                        Request("POST", column.base_url + "/chat/completions", body,
-                                {"content-type": "application/json"})
+                        Request(
+                            "POST",
+                            column.base_url + "/chat/completions",
+                            body,
+                            {"content-type": "application/json"},
+                        )
                     )
                     status, headers, content = exchange.recording.response_content()
                     responses.append(
@@ -444,8 +456,13 @@ def write_vcr_project(root: Path, n: int, *, per_file: int) -> Path:
                             "body": {"string": content},
                         }
                     )
-                path = root / "tests" / "cassettes" / module / \
-                    f"test_{scenario_id(i)}[{column.slug}].yaml"
+                path = (
+                    root
+                    / "tests"
+                    / "cassettes"
+                    / module
+                    / f"test_{scenario_id(i)}[{column.slug}].yaml"
+                )
                 FilesystemPersister.save_cassette(
                     path, {"requests": requests, "responses": responses}, yamlserializer
                 )
@@ -468,8 +485,13 @@ def write_empty_project(root: Path, n: int, *, per_file: int) -> Path:
     (root / "tests").mkdir(parents=True, exist_ok=True)
     (root / "pytest.ini").write_text(EMPTY_INI, encoding="utf-8")
     for j in range(0, (n + per_file - 1) // per_file):
-        lines = ["import openai  # noqa: F401", "import pytest", "",
-                 f"COLUMNS = {[c.id for c in COLUMNS]!r}", ""]
+        lines = [
+            "import openai  # noqa: F401",
+            "import pytest",
+            "",
+            f"COLUMNS = {[c.id for c in COLUMNS]!r}",
+            "",
+        ]
         for i in range(j * per_file, min(n, (j + 1) * per_file)):
             lines += [
                 "",
@@ -478,6 +500,5 @@ def write_empty_project(root: Path, n: int, *, per_file: int) -> Path:
                 "    pass",
                 "",
             ]
-        (root / "tests" / f"test_{file_name(j)}.py").write_text("\n".join(lines),
-                                                               encoding="utf-8")
+        (root / "tests" / f"test_{file_name(j)}.py").write_text("\n".join(lines), encoding="utf-8")
     return root

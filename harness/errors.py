@@ -12,14 +12,16 @@ class HarnessError(Exception):
 
 
 class LocatedError(HarnessError):
-    """An error in a user file, printed as ``path:line:col: cause``."""
+    """An error in a user file, printed as ``path:line:col: cause`` (``path: cause`` if the
+    line is unknown)."""
 
     def __init__(self, cause: str, *, path: str, line: int = 0, col: int = 0) -> None:
         self.cause = cause
         self.path = path
         self.line = line
         self.col = col
-        super().__init__(f"{path}:{line}:{col}: {cause}")
+        # line 0: the problem is the file itself (e.g. missing), no position to point at
+        super().__init__(f"{path}:{line}:{col}: {cause}" if line else f"{path}: {cause}")
 
 
 class ScenarioError(LocatedError):

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from harness.engine.matrix import Column
     from harness.spec.scenario import Scenario
 
+# How a command names another providers file (a pytest run's option is --harness-providers).
+PROVIDERS_OPTION = "--providers"
+
 
 def add_inspect_commands(subparsers: Any) -> None:
     """Add ``list``, ``validate`` and ``schema`` to the ``harness`` command."""
@@ -69,11 +72,13 @@ def scenario_files(paths: list[str]) -> Iterator[Path]:
 def _matrix(args: argparse.Namespace) -> list[Column]:
     from harness.engine.matrix import columns, select_columns
     from harness.engine.narrowing import check_filter
-    from harness.spec.providers import load_providers
+    from harness.spec.providers import load_providers_file
 
     settings = cli_settings(args)
     patterns = list(settings.models)
-    all_columns = columns(load_providers(settings.providers_path))
+    all_columns = columns(
+        load_providers_file(settings.providers_path, how_to_set=PROVIDERS_OPTION).providers
+    )
     check_filter(all_columns, patterns, source="--models")
     return select_columns(all_columns, patterns)
 
@@ -121,16 +126,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from harness.engine.crosscheck import cross_check
     from harness.engine.matrix import columns
     from harness.spec.load import read_scenarios
-    from harness.spec.providers import load_providers
+    from harness.spec.providers import read_providers_file
 
-    problems: list[LocatedError] = []
     files = list(scenario_files(args.paths))
     warnings = list(uncollected_notes(args.paths))
-    matrix: list[Column] | None = None
-    try:
-        matrix = columns(load_providers(cli_settings(args).providers_path))
-    except LocatedError as exc:
-        problems.append(exc)
+    path = cli_settings(args).providers_path
+    loaded, problems = read_providers_file(path, how_to_set=PROVIDERS_OPTION)
+    matrix = None if loaded is None else columns(loaded.providers)
     for path in files:
         scenarios, found = read_scenarios(path, image_root=Path.cwd())
         if not scenarios and not found:

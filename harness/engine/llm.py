@@ -35,8 +35,8 @@ class LLM:
 
     @property
     def model(self) -> str:
-        """The model name to send (the column's wire name)."""
-        return self.case.column.request_model
+        """The model id to send (the column's ``api_model``)."""
+        return self.case.column.api_model
 
     @property
     def column(self) -> str:

@@ -15,17 +15,21 @@ StreamVariant = Literal["stream", "nostream"]
 
 @dataclass(frozen=True)
 class Column:
-    """One provider/model pair of the matrix."""
+    """One provider/model pair of the matrix.
+
+    ``model`` names the column (``provider/model``: test ids, snapshot files, reports);
+    ``api_model`` is the model id sent on the wire, when the provider's own id differs
+    (deployment names, ``org/model`` ids).
+    """
 
     provider: Provider
     model: str
     capabilities: frozenset[str]
-    wire_model: str = ""
+    api_model: str = ""  # empty: the same as ``model``
 
-    @property
-    def request_model(self) -> str:
-        """The ``model`` sent in requests."""
-        return self.wire_model or self.model
+    def __post_init__(self) -> None:
+        if not self.api_model:
+            object.__setattr__(self, "api_model", self.model)
 
     @property
     def id(self) -> str:
@@ -62,7 +66,7 @@ def columns(providers: Iterable[Provider]) -> list[Column]:
     """Every provider/model pair, in file order."""
     return [
         Column(
-            provider=p, model=m.name, capabilities=frozenset(m.capabilities), wire_model=m.wire_name
+            provider=p, model=m.name, capabilities=frozenset(m.capabilities), api_model=m.api_model
         )
         for p in providers
         for m in p.model_specs()

@@ -11,6 +11,7 @@ import openai
 from harness.engine.attempt import Attempt, CaseClients, StepCursor, case_scope
 from harness.engine.checks import evaluate, overruled
 from harness.engine.clients import ClientFactory
+from harness.engine.drivers.base import Driver
 from harness.engine.drivers.chat import ChatDriver
 from harness.engine.drivers.responses import ResponsesDriver
 from harness.engine.matrix import Case
@@ -107,7 +108,7 @@ class Runner:
         failure: str | None = None
         missing = departure = False
         try:
-            driver = (
+            driver: Driver = (
                 TargetDriver(case=case, clients=clients)
                 if scenario.target
                 else driver_for(case, client)
@@ -182,7 +183,7 @@ class Runner:
                 )
 
 
-def driver_for(case: Case, client: openai.OpenAI) -> ChatDriver | ResponsesDriver:
+def driver_for(case: Case, client: openai.OpenAI) -> Driver:
     """The driver of the scenario's API."""
     if case.scenario.api == "responses":
         return ResponsesDriver(client=client, case=case)

@@ -117,7 +117,7 @@ class TargetDriver:
         if "async_client" in wanted:
             kwargs["async_client"] = self.clients.asynchronous()
         if "model" in wanted:
-            kwargs["model"] = self.case.column.request_model
+            kwargs["model"] = self.case.column.api_model
         return kwargs
 
     def _call(

@@ -15,6 +15,7 @@ from itertools import takewhile
 from typing import Any
 
 from harness.outputs.grid import LEGEND, MARKS, Grid, grid, sorted_records, summarize
+from harness.spec.images import image_url_of, short_image_url
 
 _CSS = """
 main{display:grid;grid-template-columns:minmax(0,1fr) minmax(360px,45%);gap:16px;padding:0 20px}
@@ -199,7 +200,6 @@ def _call(number: int, call: Mapping[str, Any]) -> str:
     return f'<section class="call"><h4>{_s(head)}</h4>{"".join(messages)}{reply}</section>'
 
 
-
 def _seconds(value: Any) -> str | None:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     return f"{value:.2f} s" if number else None
@@ -260,7 +260,7 @@ def _message(message: Any) -> str:
 def _part(part: Any) -> str:
     if isinstance(part, dict) and part.get("type") == "text":
         return str(part.get("text"))
-    if isinstance(part, dict) and part.get("type") == "image_url":
-        url = str((part.get("image_url") or {}).get("url"))
-        return f"[image: {url if len(url) <= 80 else url[:60] + f'… ({len(url)} chars)'}]"
+    url = image_url_of(part)
+    if url is not None:
+        return f"[image: {short_image_url(url)}]"
     return json.dumps(part, ensure_ascii=False)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from harness.errors import HarnessError
+from harness.spec.model import StrictModel
 
 Outcome = Literal["passed", "failed", "skipped", "xfailed", "missing", "error"]
 
 
-class _Model(BaseModel):
+class _Model(StrictModel):
     # Unknown keys pass (a newer harness may add some); known keys must have their type.
-    model_config = ConfigDict(extra="allow", strict=True)
+    model_config = ConfigDict(extra="allow", frozen=False)
 
 
 class CheckRecord(_Model):

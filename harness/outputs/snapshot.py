@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from harness.engine.transcript import StepResult, Transcript
+from harness.spec.images import image_url_of, short_image_url
 
 
 def snapshot_steps(transcript: Transcript) -> list[int]:
@@ -99,6 +100,8 @@ def _stable(node: Any) -> Any:
 
 
 def _message(message: dict[str, Any]) -> dict[str, Any]:
+    if image_url_of(message) is not None:  # a Responses input item that is one image part
+        return dict(_part(message))
     out = {k: v for k, v in message.items() if k not in ("tool_call_id", "call_id")}
     content = out.get("content")
     if isinstance(content, list):
@@ -107,13 +110,12 @@ def _message(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _part(part: Any) -> Any:
-    # Data URLs are long and unreadable: keep their media type and size only.
-    if isinstance(part, dict) and part.get("type") == "image_url":
-        url = str(part.get("image_url", {}).get("url", ""))
-        if url.startswith("data:"):
-            head = url.split(",", 1)[0]
-            return {"type": "image_url", "image_url": f"<{head}, {len(url)} chars>"}
-    return part
+    url = image_url_of(part)
+    if url is None or not url.startswith("data:"):
+        return part
+    if part["type"] == "image_url":  # the chat shape, flattened to one line
+        return {"type": "image_url", "image_url": short_image_url(url)}
+    return {**part, "image_url": short_image_url(url)}
 
 
 def _call(call: Any) -> dict[str, Any]:

@@ -7,19 +7,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+from harness.spec.model import StrictModel
 
 
-class ErrorExpect(_Model):
+class ErrorExpect(StrictModel):
     """An expected provider error: the HTTP status and a substring of its message."""
 
     status: int | None = None
     message: str | None = None
 
 
-class ItemsExpect(_Model):
+class ItemsExpect(StrictModel):
     """Checks on a list of conversation items (``data``); roles compare as a multiset unless
     ``ordered`` (the API does not always promise an order)."""
 
@@ -29,14 +27,14 @@ class ItemsExpect(_Model):
     texts: list[str] | None = None  # substrings each found in some item's text
 
 
-class ToolCallExpect(_Model):
+class ToolCallExpect(StrictModel):
     """An expected tool call; ``arguments`` is compared as a JSON subset."""
 
     name: str
     arguments: dict[str, Any] | None = None
 
 
-class CalledExpect(_Model):
+class CalledExpect(StrictModel):
     """A tool the model asked for during the step (for a target: in any of the application's
     inner calls); ``arguments`` is compared as a JSON subset."""
 
@@ -44,14 +42,14 @@ class CalledExpect(_Model):
     arguments: dict[str, Any] | None = None
 
 
-class CountRange(_Model):
+class CountRange(StrictModel):
     """Bounds on a count (both inclusive)."""
 
     min: Annotated[int, Field(ge=0)] | None = None
     max: Annotated[int, Field(ge=0)] | None = None
 
 
-class CallsExpect(_Model):
+class CallsExpect(StrictModel):
     """Checks on the model requests of the step (a target's inner calls).
 
     ``count`` bounds how many requests were made; ``request`` is a JSON subset every inner
@@ -77,7 +75,7 @@ class CallsExpect(_Model):
 TARGET_REPLY_ID = "harness-target-reply"
 
 
-class Expectation(_Model):
+class Expectation(StrictModel):
     """One check on a step's assembled reply. Exactly one key is set."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})

@@ -1,4 +1,7 @@
-"""Local images named in steps (``{image: pic.png}``): confined, regular, size-capped files.
+"""Images in steps (``{image: pic.png}``): confined local files, their wire shapes, their display.
+
+The one place image parts are built (chat ``image_url`` / Responses ``input_image``) and read
+back for display (snapshots, HTML report), so every API's images are shortened alike.
 
 An image is embedded in the request, and so in recordings and reports: a path that escapes the
 project (``../../etc/passwd``, an absolute path, a symlink pointing out) would publish a file
@@ -14,10 +17,13 @@ import mimetypes
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.errors import ScenarioError
-from harness.spec.scenario import Scenario
 from harness.util.fs import MAX_IMAGE_BYTES, UnreadableFileError, read_bounded
+
+if TYPE_CHECKING:  # the display helpers are used by reports, which need no scenario models
+    from harness.spec.scenario import Scenario
 
 
 def image_path(scenario: Scenario, name: object, index: int) -> Path:
@@ -63,6 +69,38 @@ def image_data_url(scenario: Scenario, name: object, index: int) -> str:
         raise _error(scenario, index, f"cannot read image {name!r} ({exc})") from None
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def image_part(
+    scenario: Scenario, part: dict[str, Any], index: int, *, api: Literal["chat", "responses"]
+) -> dict[str, Any]:
+    """A step's ``{image: file, detail?}`` part in the wire shape of ``api``; other parts as
+    written."""
+    if "image" not in part:
+        return dict(part)
+    url = image_data_url(scenario, part["image"], index)
+    detail = {"detail": part["detail"]} if "detail" in part else {}
+    if api == "responses":
+        return {"type": "input_image", "image_url": url, **detail}
+    return {"type": "image_url", "image_url": {"url": url, **detail}}
+
+
+def image_url_of(part: object) -> str | None:
+    """The URL of a sent image part of either wire shape (None if ``part`` is no image)."""
+    if not isinstance(part, dict):
+        return None
+    if part.get("type") == "image_url" and isinstance(part.get("image_url"), dict):
+        return str(part["image_url"].get("url", ""))
+    if part.get("type") == "input_image" and "image_url" in part:
+        return str(part["image_url"])
+    return None
+
+
+def short_image_url(url: str) -> str:
+    """``url`` for display: a ``data:`` URL (long, unreadable) as its media type and size."""
+    if url.startswith("data:"):
+        return f"<{url.split(',', 1)[0]}, {len(url)} chars>"
+    return url
 
 
 def _error(scenario: Scenario, index: int, cause: str) -> ScenarioError:

@@ -21,7 +21,7 @@ from harness.spec.expect import (
     ToolCallExpect,
 )
 from harness.spec.scenario import RecordingsFrom, Scenario, ScenarioFile, Step
-from harness.spec.validation import located_errors, unknown_key
+from harness.spec.validation import first_problem, located_errors, unknown_key
 from harness.util.yamlsrc import LocDict, load_yaml, locate, value_pos
 
 # Keys the loader fills in; a file that sets them is told they are unknown.
@@ -55,9 +55,7 @@ def load_scenarios(
         path, display=display, image_root=image_root, images_anywhere=images_anywhere
     )
     if problems:
-        first, rest = problems[0], len(problems) - 1
-        more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else ""
-        raise ScenarioError(first.cause + more, path=first.path, line=first.line, col=first.col)
+        raise first_problem(problems)
     return scenarios
 
 

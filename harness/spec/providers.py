@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator
 
-from harness.errors import ConfigError, ProviderConfigError
+from harness.errors import ConfigError, LocatedError, ProviderConfigError
 from harness.replay.secrets import key_kind, strip_userinfo
-from harness.spec.validation import ID_PATTERN, located_error
+from harness.spec.model import StrictModel
+from harness.spec.validation import ID_PATTERN, first_problem, located_errors
 from harness.util.yamlsrc import load_yaml, value_pos
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -20,11 +21,7 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NO_QUERY = "must not carry a query string (?...): pass keys through api_key_env"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class ModelSpec(_Model):
+class ModelSpec(StrictModel):
     """A model served by a provider, with the capabilities scenarios may require.
 
     ``name`` names the column (``provider/name``); ``model`` is what requests send, when it
@@ -36,12 +33,12 @@ class ModelSpec(_Model):
     capabilities: list[str] = Field(default_factory=list)
 
     @property
-    def wire_name(self) -> str:
+    def api_model(self) -> str:
         """The ``model`` sent in requests."""
         return self.model or self.name
 
 
-class Provider(_Model):
+class Provider(StrictModel):
     """An OpenAI-compatible endpoint."""
 
     id: Annotated[str, Field(pattern=ID_PATTERN)]
@@ -112,7 +109,7 @@ def _key_shaped(entry: str) -> str:
     return entry
 
 
-class ProvidersFile(_Model):
+class ProvidersFile(StrictModel):
     """The top level of ``providers.yaml``."""
 
     providers: Annotated[list[Provider], Field(min_length=1)]
@@ -125,42 +122,60 @@ def load_providers(path: Path, *, display: str | None = None) -> list[Provider]:
     return load_providers_file(path, display=display).providers
 
 
-def load_providers_file(path: Path, *, display: str | None = None) -> ProvidersFile:
-    """Load and validate a whole providers file (providers and ``allowed_secrets``)."""
+def load_providers_file(
+    path: Path, *, display: str | None = None, how_to_set: str = "--harness-providers"
+) -> ProvidersFile:
+    """Load and validate a whole providers file (providers and ``allowed_secrets``); the first
+    problem raises (with how many more there are). ``how_to_set`` names the option that points
+    elsewhere, in the caller's context (pytest's ``--harness-providers``, the CLI's
+    ``--providers``)."""
+    parsed, problems = read_providers_file(path, display=display, how_to_set=how_to_set)
+    if parsed is None:
+        raise first_problem(problems)
+    return parsed
+
+
+def read_providers_file(
+    path: Path, *, display: str | None = None, how_to_set: str = "--harness-providers"
+) -> tuple[ProvidersFile | None, list[LocatedError]]:
+    """The providers file and every problem found in it (``harness validate`` shows them all);
+    the file is None whenever there is a problem."""
     shown = display or str(path)
-    if not path.is_file():
-        raise ProviderConfigError(
-            "no providers file here; create one (see README: 'Provider matrix') "
-            "or point --harness-providers at it",
-            path=shown,
-            line=1,
-            col=1,
+    if not path.is_file():  # no line to point at: the path is the whole location
+        cause = (
+            "no providers file here; create one (see README: 'Provider matrix') or name "
+            f"another with {how_to_set}, $HARNESS_PROVIDERS or the ini option harness_providers"
         )
-    data = load_yaml(path, error=ProviderConfigError, display=shown)
+        return None, [ProviderConfigError(cause, path=shown)]
+    try:
+        data = load_yaml(path, error=ProviderConfigError, display=shown)
+    except ProviderConfigError as exc:
+        return None, [exc]
     try:
         parsed = ProvidersFile.model_validate(data)
     except ValidationError as exc:
-        raise located_error(
-            exc,
-            data,
-            shown=shown,
-            error=ProviderConfigError,
-            models={"providers": Provider, "models": ModelSpec},
-            root=ProvidersFile,
-        ) from None
+        models: dict[str, type[BaseModel]] = {"providers": Provider, "models": ModelSpec}
+        found = located_errors(
+            exc, data, shown=shown, error=ProviderConfigError, models=models, root=ProvidersFile
+        )
+        return None, sorted(found, key=lambda p: (p.line, p.col))
+    problems: list[LocatedError] = []
     seen: set[str] = set()
     for index, provider in enumerate(parsed.providers):
         if provider.id in seen:
             line, col = value_pos(data, ("providers", index, "id"))
-            raise ProviderConfigError(
-                f"duplicate provider id {provider.id!r}", path=shown, line=line, col=col
-            )
+            cause = f"duplicate provider id {provider.id!r}"
+            problems.append(ProviderConfigError(cause, path=shown, line=line, col=col))
         seen.add(provider.id)
-    _check_column_names(parsed.providers, data, shown)
-    return parsed
+    if not problems:  # a duplicate id would also report its columns as clashing
+        problems.extend(_check_column_names(parsed.providers, data, shown))
+    problems.sort(key=lambda p: (p.line, p.col))
+    return (None if problems else parsed), problems
 
 
-def _check_column_names(providers: list[Provider], data: object, shown: str) -> None:
+def _check_column_names(
+    providers: list[Provider], data: object, shown: str
+) -> Iterator[ProviderConfigError]:
     """Column ids ``provider/name`` become test ids and snapshot file names: a name may not
     hold characters a file name drops or pytest reads as syntax (``x/y``, ``a::b``), and no two
     columns may share a snapshot file (file names drop the '/': ``a/bc`` and ``ab/c``)."""
@@ -173,7 +188,7 @@ def _check_column_names(providers: list[Provider], data: object, shown: str) -> 
                 where = (*where, "name")
             line, col = value_pos(data, where)
             if not re.fullmatch(ID_PATTERN, spec.name):
-                raise ProviderConfigError(
+                yield ProviderConfigError(
                     f"model name {spec.name!r}: use letters, digits, '.', '_' or '-', starting "
                     "with a letter or digit; put the provider's own model id in 'model' "
                     f"(e.g. {{name: {re.sub(r'[^A-Za-z0-9_.-]+', '-', spec.name).strip('-')}"
@@ -182,9 +197,10 @@ def _check_column_names(providers: list[Provider], data: object, shown: str) -> 
                     line=line,
                     col=col,
                 )
+                continue
             key = (provider.id + spec.name).casefold()  # case-insensitive file systems too
             if key in owners:
-                raise ProviderConfigError(
+                yield ProviderConfigError(
                     f"column {column!r} would share snapshot files with {owners[key]!r} "
                     "(file names drop the '/'); rename one of the models",
                     path=shown,

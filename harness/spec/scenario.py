@@ -9,19 +9,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from harness.spec.expect import Expectation
+from harness.spec.model import StrictModel
 from harness.spec.validation import ID_PATTERN
 
 # ``package.module:attr`` (attr may be dotted): the application a scenario targets.
 TARGET_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
 
 StreamSetting = bool | Literal["both"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # Conversations API operations a step can perform, named like the SDK's methods.
@@ -38,14 +35,14 @@ OPERATIONS = (
 Args = dict[str, Any]
 
 
-class ConversationSeed(_Model):
+class ConversationSeed(StrictModel):
     """A conversation created before the first step (``conversation: {metadata, items}``)."""
 
     metadata: dict[str, str] | None = None
     items: list[dict[str, Any]] | None = None
 
 
-class RecordingsFrom(_Model):
+class RecordingsFrom(StrictModel):
     """``recordings: {test_id: ...}``: use the recordings one test made (imported replies that
     conflict with another test's reply to the same request are kept under their test id)."""
 
@@ -56,10 +53,10 @@ class RecordingsFrom(_Model):
 RecordingsSetting = Literal["shared", "per-test"] | RecordingsFrom
 
 
-class Step(_Model):
+class Step(StrictModel):
     """One turn of a conversation, or one Conversations API operation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     user: str | list[dict[str, Any]] | None = None
     input: str | list[dict[str, Any]] | None = None
@@ -100,7 +97,7 @@ class Step(_Model):
         return None
 
 
-class Scenario(_Model):
+class Scenario(StrictModel):
     """A multi-turn conversation with expectations, run once per matrix column."""
 
     id: Annotated[str, Field(pattern=ID_PATTERN)]
@@ -207,7 +204,7 @@ class Scenario(_Model):
         return lines[index] if index < len(lines) else self.step_line(step)
 
 
-class ScenarioFile(_Model):
+class ScenarioFile(StrictModel):
     """The top level of a scenario file."""
 
     target: Annotated[str, Field(pattern=TARGET_PATTERN)] | None = None  # scenarios' default

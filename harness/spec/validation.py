@@ -16,37 +16,12 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
 
 
-def located_error(
-    exc: ValidationError,
-    data: Any,
-    *,
-    shown: str,
-    error: type[LocatedError],
-    models: Mapping[str, type[BaseModel]],
-    root: type[BaseModel],
-    internal: frozenset[str] = frozenset(),
-) -> LocatedError:
-    """The first problem of ``exc`` as ``error`` at its ``path:line:col``, in one line.
-
-    ``models`` maps a key holding a list of (or one) nested model to that model, for
-    "did you mean" suggestions on unknown keys; ``internal`` names fields users may not set.
-    """
-    # Unknown keys first: a typo in a key explains the "missing" errors that follow from it.
-    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    loc = _data_path(data, first["loc"])
-    line, col = (value_pos if first["type"] != "extra_forbidden" else locate)(data, loc)
-    # Union members fail one by one at the same place: report them as one problem.
-    same = [e for e in errors if _data_path(data, e["loc"]) == loc and e["type"] != "missing"]
-    if len(same) > 1:
-        options = " or ".join(dict.fromkeys(_expected(e) for e in same))
-        cause, rest = f"{_dotted(loc)}: expected {options}", len(errors) - len(same)
-    else:
-        owner = _owner(loc, models, root)
-        cause, rest = _cause(first, loc, owner, internal), len(errors) - 1
-    if rest:
-        cause += f" (and {rest} more problem{'s' if rest > 1 else ''})"
-    return error(cause, path=shown, line=line, col=col)
+def first_problem(problems: list[LocatedError]) -> LocatedError:
+    """The first of ``problems`` (of its own type), saying how many more there are: where one
+    error is raised (collection), the rest are not lost silently."""
+    first, rest = problems[0], len(problems) - 1
+    more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else ""
+    return type(first)(first.cause + more, path=first.path, line=first.line, col=first.col)
 
 
 def located_errors(

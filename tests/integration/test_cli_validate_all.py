@@ -91,6 +91,39 @@ def test_validate_reports_every_problem_of_a_file(project: Project) -> None:
     assert [f"{p['line']}:{p['col']}" for p in problems] == [pos for pos, _ in expected]
 
 
+def test_validate_reports_every_problem_of_the_providers_file(project: Project) -> None:
+    project.providers(
+        """
+        providers:
+          - id: p
+            base_url: ftp://p.test/v1
+            models: [a]
+          - id: q
+            base_url: https://q.test/v1
+            modles: [b]
+        """
+    )
+    project.scenario("ok.yaml", "scenarios:\n  - id: ok\n    steps: [{user: hi}]\n")
+    done = harness("validate", cwd=project.path)
+    assert done.returncode == 1
+    lines = [line for line in done.stdout.splitlines() if line.startswith("providers.yaml:")]
+    assert len(lines) == 2, done.stdout
+    assert lines[0].startswith("providers.yaml:3:15: providers[0].base_url: ")
+    assert lines[1].startswith("providers.yaml:7:5: unknown key 'modles'")
+    assert "more problem" not in done.stdout
+    assert "checked 2 file(s): 2 problem(s)" in done.stdout
+
+
+def test_validate_without_a_providers_file_says_how_the_cli_finds_it(project: Project) -> None:
+    done = harness("validate", cwd=project.path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if "no providers file" in line]
+    assert line.startswith("providers.yaml: no providers file here")
+    assert "--providers" in line and "HARNESS_PROVIDERS" in line
+    assert "--harness-providers" not in line
+
+
 def test_validate_passes_a_clean_file_with_images_tools_and_globs(project: Project) -> None:
     project.providers(PROVIDERS)
     (project.path / "images").mkdir()

@@ -17,6 +17,7 @@ from openai.types.responses import Response
 
 from harness.engine.transcript import response_text
 from harness.errors import SHAPE_ERRORS, HarnessError, StreamContractError, malformed
+from harness.spec.model import json_data
 
 TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
@@ -63,7 +64,7 @@ class ResponsesAssembler:
             raise StreamErrorEvent(
                 code=getattr(event, "code", None),
                 message=str(getattr(event, "message", "") or ""),
-                data=_dump(event),
+                data=json_data(event),
             )
         sequence = getattr(event, "sequence_number", None)
         if isinstance(sequence, int):
@@ -119,8 +120,3 @@ def assemble_response(events: Iterable[Any], *, check: bool = True) -> Response:
     for event in events:
         assembler.feed(event)
     return assembler.result()
-
-
-def _dump(event: Any) -> Any:
-    dump = getattr(event, "model_dump", None)
-    return dump(mode="json") if callable(dump) else event

@@ -1,1 +1,2 @@
-"""Drivers: one per API a scenario can drive (chat completions for now)."""
+"""Drivers: one per API a scenario drives (chat completions; Responses, with Conversations
+operations), each a :class:`~harness.engine.drivers.base.Driver`."""

@@ -7,25 +7,27 @@ when the step sets it, ``tools`` when the scenario declares them, and ``params``
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from harness.engine.assemble.chat import ChatAssembler
-from harness.engine.drivers.common import PROVIDER_ERRORS, image_data_url, provider_error
-from harness.engine.drivers.tools import tool_result_content
+from harness.engine.drivers.provider_errors import PROVIDER_ERRORS, provider_error
+from harness.engine.drivers.tools import tool_rounds
 from harness.engine.matrix import Case
-from harness.engine.transcript import Exchange, StepResult, readable
+from harness.engine.transcript import Exchange, StepResult, ToolCall, readable
 from harness.errors import (
     SHAPE_ERRORS,
-    ExpectationError,
     MalformedReplyError,
     StreamContractError,
     malformed,
 )
+from harness.spec.images import image_part
 from harness.spec.scenario import Step
+
+Msg = dict[str, Any]  # one chat message as sent
 
 
 class ChatDriver:
@@ -47,34 +49,27 @@ class ChatDriver:
     def run_step(self, index: int, step: Step) -> StepResult:
         """Send one step, playing scripted tool results until the model stops calling tools."""
         start = len(self.history)
-        sent: list[dict[str, Any]] = []
+        sent: list[Msg] = []
         if step.user is not None:
             sent.append({"role": "user", "content": self._content(step.user, index)})
         self.history.extend(sent)
-        exchanges: list[Exchange] = []
-        calls_seen = 0
-        for _round in range(self.scenario.max_tool_rounds + 1):
-            exchange = self._send(step, tuple(sent))
-            exchanges.append(exchange)
-            calls = exchange.tool_calls
-            if exchange.error is not None or not calls or step.tool_results is None:
-                break
-            if len(exchanges) > self.scenario.max_tool_rounds:
-                raise ExpectationError(
-                    f"the model still calls tools after max_tool_rounds="
-                    f"{self.scenario.max_tool_rounds}"
-                )
+
+        def answer(exchange: Exchange, results: Sequence[tuple[ToolCall, str]]) -> list[Msg]:
             self.history.append(assistant_message(exchange.reply))
-            sent = [
-                {
-                    "role": "tool",
-                    "tool_call_id": call.id,
-                    "content": tool_result_content(step, call, calls_seen + i),
-                }
-                for i, call in enumerate(calls)
+            messages = [
+                {"role": "tool", "tool_call_id": call.id, "content": content}
+                for call, content in results
             ]
-            calls_seen += len(calls)
-            self.history.extend(sent)
+            self.history.extend(messages)
+            return messages
+
+        exchanges = tool_rounds(
+            step=step,
+            max_rounds=self.scenario.max_tool_rounds,
+            first=sent,
+            send=lambda messages: self._send(step, tuple(messages)),
+            answer=answer,
+        )
         final = exchanges[-1]
         if final.error is not None:
             del self.history[start:]  # a failed turn is not part of the conversation
@@ -85,7 +80,7 @@ class ChatDriver:
     def _send(self, step: Step, sent: tuple[dict[str, Any], ...]) -> Exchange:
         stream = self.case.stream_for(step.stream)
         kwargs: dict[str, Any] = {
-            "model": self.case.column.request_model,
+            "model": self.case.column.api_model,
             "messages": list(self.history),
         }
         if stream is not None:
@@ -126,11 +121,7 @@ class ChatDriver:
         return [self._part(part, index) for part in user]
 
     def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
-        if "image" not in part:
-            return dict(part)
-        url = image_data_url(self.scenario, part["image"], index)
-        detail = {"detail": part["detail"]} if "detail" in part else {}
-        return {"type": "image_url", "image_url": {"url": url, **detail}}
+        return image_part(self.scenario, part, index, api="chat")
 
 
 def well_formed(reply: object) -> ChatCompletion:

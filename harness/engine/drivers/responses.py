@@ -7,20 +7,22 @@ response (automatic chaining), ``tools`` when declared, and ``params`` verbatim.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
 import openai
 
 from harness.engine.assemble.responses import ResponsesAssembler, StreamErrorEvent
-from harness.engine.drivers.common import PROVIDER_ERRORS, image_data_url, provider_error
 from harness.engine.drivers.conversations import run_operation
-from harness.engine.drivers.tools import tool_result_content
+from harness.engine.drivers.provider_errors import PROVIDER_ERRORS, provider_error
+from harness.engine.drivers.tools import tool_rounds
 from harness.engine.matrix import Case
 from harness.engine.refs import resolve
-from harness.engine.transcript import Exchange, ProviderError, StepResult, readable
-from harness.errors import SHAPE_ERRORS, ExpectationError, MalformedReplyError, malformed
+from harness.engine.transcript import Exchange, ProviderError, StepResult, ToolCall, readable
+from harness.errors import SHAPE_ERRORS, MalformedReplyError, malformed
+from harness.spec.images import image_part
+from harness.spec.model import json_data
 from harness.spec.scenario import Step
 
 
@@ -61,13 +63,13 @@ class ResponsesDriver:
         operation = step.operation
         if operation is not None:
             exchanges: tuple[Exchange, ...] = (
-                self._call(partial(self._operate, *operation), sent=()),
+                self._caught(partial(self._operate, *operation), sent=()),
             )
         else:
             exchanges = self._respond(index, step)
         result = StepResult(index=index, exchanges=exchanges)
         if step.save_as and result.error is None:
-            self.saved[step.save_as] = result.payload if operation else _dump(result.reply)
+            self.saved[step.save_as] = result.payload if operation else json_data(result.reply)
         return result
 
     def _operate(self, name: str, args: dict[str, Any]) -> Exchange:
@@ -80,33 +82,24 @@ class ResponsesDriver:
 
     def _respond(self, index: int, step: Step) -> tuple[Exchange, ...]:
         items: Any = self._input(step.input, index) if step.input is not None else None
-        exchanges: list[Exchange] = []
-        calls_seen = 0
-        for _round in range(self.scenario.max_tool_rounds + 1):
-            exchange = self._call(partial(self._create, step, items), sent=_sent(items))
-            exchanges.append(exchange)
-            calls = exchange.tool_calls
-            if exchange.error is not None or not calls or step.tool_results is None:
-                break
-            if len(exchanges) > self.scenario.max_tool_rounds:
-                raise ExpectationError(
-                    f"the model still calls tools after max_tool_rounds="
-                    f"{self.scenario.max_tool_rounds}"
-                )
-            items = [
-                {
-                    "type": "function_call_output",
-                    "call_id": call.id,
-                    "output": tool_result_content(step, call, calls_seen + i),
-                }
-                for i, call in enumerate(calls)
+
+        def answer(_exchange: Exchange, results: Sequence[tuple[ToolCall, str]]) -> Any:
+            return [
+                {"type": "function_call_output", "call_id": call.id, "output": content}
+                for call, content in results
             ]
-            calls_seen += len(calls)
-        return tuple(exchanges)
+
+        return tool_rounds(
+            step=step,
+            max_rounds=self.scenario.max_tool_rounds,
+            first=items,
+            send=lambda sent: self._caught(partial(self._create, step, sent), sent=_sent(sent)),
+            answer=answer,
+        )
 
     def _create(self, step: Step, items: Any) -> Exchange:
         stream = self.case.stream_for(step.stream)
-        kwargs: dict[str, Any] = {"model": self.case.column.request_model}
+        kwargs: dict[str, Any] = {"model": self.case.column.api_model}
         if items is not None:
             kwargs["input"] = items
         if stream is not None:
@@ -144,7 +137,7 @@ class ResponsesDriver:
             self.last_response = response_id
         return readable(Exchange(sent=(), streamed=stream, reply=result))
 
-    def _call(
+    def _caught(
         self, action: Callable[[], Exchange], *, sent: tuple[dict[str, Any], ...]
     ) -> Exchange:
         """Run ``action``, turning provider errors into the exchange's error."""
@@ -174,12 +167,7 @@ class ResponsesDriver:
         return self._part(item, index)
 
     def _part(self, part: dict[str, Any], index: int) -> dict[str, Any]:
-        if "image" not in part:
-            return dict(part)
-        return {
-            "type": "input_image",
-            "image_url": image_data_url(self.scenario, part["image"], index),
-        }
+        return image_part(self.scenario, part, index, api="responses")
 
 
 def _sent(items: Any) -> tuple[dict[str, Any], ...]:
@@ -188,7 +176,3 @@ def _sent(items: Any) -> tuple[dict[str, Any], ...]:
     if isinstance(items, str):
         return ({"role": "user", "content": items},)
     return tuple(items)
-
-
-def _dump(value: Any) -> Any:
-    return value.model_dump(mode="json", warnings=False) if hasattr(value, "model_dump") else value

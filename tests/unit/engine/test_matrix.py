@@ -164,3 +164,15 @@ def test_case_id_and_column_id() -> None:
     assert c.column.id == "openai/gpt-4o"
     assert c.id == "txt=openai/gpt-4o-nostream"
     assert case().id == "txt=openai/gpt-4o"
+
+
+def test_api_model_is_the_providers_model_id_and_defaults_to_the_column_name() -> None:
+    provider = Provider(
+        id="p",
+        base_url="http://p",
+        models=["plain", ModelSpec(name="llama", model="org/llama-3:1b")],
+    )
+    plain, named = columns([provider])
+    assert (plain.id, plain.api_model) == ("p/plain", "plain")
+    assert (named.id, named.model, named.api_model) == ("p/llama", "llama", "org/llama-3:1b")
+    assert Column(provider=provider, model="m", capabilities=frozenset()).api_model == "m"

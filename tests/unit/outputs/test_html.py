@@ -206,8 +206,7 @@ def test_detail_shows_transcript_failure_and_diff() -> None:
     assert "Which planet do humans live on?" in detail
     assert "… 2 earlier message(s)" in detail  # step 2 repeats step 1 and its reply
     assert detail.count("Humans live on Earth.") == 1
-    assert "And this one?\n[image: data:image/png;base64,AAAA" in detail
-    assert "(522 chars)]" in detail
+    assert "And this one?\n[image: &lt;data:image/png;base64, 522 chars&gt;]" in detail
     assert "→ get_weather({&quot;city&quot;: &quot;Paris&quot;})" in detail
     assert "finish: tool_calls" in detail
     assert "<dt>tokens</dt><dd>12 in, 3 out</dd>" in detail

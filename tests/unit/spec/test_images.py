@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.engine.drivers.common import image_data_url
 from harness.errors import ScenarioError
 from harness.spec import images
+from harness.spec.images import image_data_url, image_part, image_url_of, short_image_url
 from harness.spec.load import load_scenarios
 from harness.spec.scenario import Scenario
 
@@ -94,3 +94,38 @@ def test_oversized_image_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_missing_image_is_located(tmp_path: Path) -> None:
     scenario = scenario_naming(tmp_path, "nope.png")
     assert "cannot read image 'nope.png'" in refused(scenario, "nope.png").cause
+
+
+# --- wire shapes and display ---------------------------------------------------------------
+
+
+def test_image_part_has_each_apis_wire_shape_and_keeps_detail(tmp_path: Path) -> None:
+    (tmp_path / "project" / "scenarios").mkdir(parents=True)
+    (tmp_path / "project" / "scenarios" / "pic.png").write_bytes(b"\x89PNG")
+    scenario = scenario_naming(tmp_path, "pic.png")
+    url = "data:image/png;base64,iVBORw=="
+    part = {"image": "pic.png", "detail": "low"}
+    assert image_part(scenario, part, 1, api="chat") == {
+        "type": "image_url",
+        "image_url": {"url": url, "detail": "low"},
+    }
+    assert image_part(scenario, part, 1, api="responses") == {
+        "type": "input_image",
+        "image_url": url,
+        "detail": "low",
+    }
+    text = {"type": "text", "text": "hi"}
+    assert image_part(scenario, text, 1, api="chat") == text
+
+
+def test_image_url_of_reads_both_shapes_and_nothing_else() -> None:
+    assert image_url_of({"type": "image_url", "image_url": {"url": "u1"}}) == "u1"
+    assert image_url_of({"type": "input_image", "image_url": "u2"}) == "u2"
+    assert image_url_of({"type": "text", "text": "u"}) is None
+    assert image_url_of("image_url") is None
+
+
+def test_short_image_url_shortens_data_urls_only() -> None:
+    data = "data:image/png;base64," + "A" * 100
+    assert short_image_url(data) == f"<data:image/png;base64, {len(data)} chars>"
+    assert short_image_url("https://example.test/p.png") == "https://example.test/p.png"

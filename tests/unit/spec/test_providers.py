@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, ProviderConfigError
-from harness.spec.providers import ModelSpec, Provider, load_providers, load_providers_file
+from harness.spec.providers import (
+    ModelSpec,
+    Provider,
+    load_providers,
+    load_providers_file,
+    read_providers_file,
+)
 
 
 def pos_of(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
@@ -76,12 +82,55 @@ def test_model_specs_merge_provider_capabilities(tmp_path: Path) -> None:
     assert local.model_specs() == [ModelSpec(name="llama-3", capabilities=[])]
 
 
-def test_missing_file_says_how_to_fix_it(tmp_path: Path) -> None:
+def test_missing_file_names_the_path_and_how_to_set_it_without_a_made_up_position(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(ProviderConfigError) as info:
         load_providers(tmp_path / "nope.yaml", display="nope.yaml")
     message = str(info.value)
-    assert message.startswith("nope.yaml:1:1: no providers file here; create one")
-    assert "--harness-providers" in message
+    assert message.startswith("nope.yaml: no providers file here; create one")
+    assert ":1:1:" not in message
+    assert "--harness-providers" in message  # the default context: a pytest run
+    with pytest.raises(ProviderConfigError) as info:
+        load_providers_file(tmp_path / "nope.yaml", display="nope.yaml", how_to_set="--providers")
+    assert "--providers" in str(info.value)
+    assert "--harness-providers" not in str(info.value)
+
+
+def test_every_problem_of_a_providers_file_is_reported(tmp_path: Path) -> None:
+    text = (
+        "providers:\n"
+        "  - id: a\n    base_url: ftp://a\n    models: [m]\n"
+        "  - id: b\n    base_url: http://b\n    modles: [m]\n"
+        "  - id: a\n    base_url: http://c\n    models: [m]\n"
+    )
+    parsed, problems = read_providers_file(write(tmp_path, text), display="providers.yaml")
+    assert parsed is None
+    found = [(p.line, p.col, p.cause) for p in problems]
+    assert (
+        *pos_of(text, "ftp://a"),
+        "providers[0].base_url: String should match pattern '^(https?://|\\$\\{)'",
+    ) in found, found
+    assert any(c.startswith("unknown key 'modles' (did you mean 'models'?)") for *_, c in found)
+    assert all(str(p).startswith(f"providers.yaml:{p.line}:{p.col}: ") for p in problems)
+    # raised, the first problem says how many more there are
+    error = load_error(tmp_path, text)
+    assert len(problems) == 2
+    assert error.cause.endswith("(and 1 more problem)")
+
+
+def test_every_bad_column_name_is_reported(tmp_path: Path) -> None:
+    text = (
+        "providers:\n"
+        "  - id: a\n    base_url: http://a\n    models: [x/y, bc]\n"
+        "  - id: ab\n    base_url: http://c\n    models: [c]\n"
+    )
+    parsed, problems = read_providers_file(write(tmp_path, text), display="providers.yaml")
+    assert parsed is None
+    causes = [p.cause for p in problems]
+    assert len(causes) == 2, causes
+    assert causes[0].startswith("model name 'x/y'")
+    assert causes[1].startswith("column 'ab/c' would share snapshot files with 'a/bc'")
 
 
 def test_a_folder_is_not_a_providers_file(tmp_path: Path) -> None:

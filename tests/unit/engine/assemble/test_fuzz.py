@@ -35,7 +35,7 @@ BASE_URL = "https://api.example.test/v1"
 COLUMN = Column(
     provider=Provider(id="p", base_url=BASE_URL, models=["m"]), model="m", capabilities=frozenset()
 )
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 
 
 def _body(path: Path) -> Any:

@@ -1,4 +1,4 @@
-"""What the chat and responses drivers share: local images, and provider errors as data."""
+"""Provider errors as data: what the chat and responses drivers record instead of raising."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import openai
 
 from harness.engine.transcript import ProviderError
 from harness.errors import HarnessError
-from harness.spec.images import image_data_url
 from harness.util.httplib import httpx
 
-__all__ = ["PROVIDER_ERRORS", "image_data_url", "provider_error"]
+__all__ = ["PROVIDER_ERRORS", "provider_error"]
 
 
 # What a provider (or the SDK reading its stream) can raise for one request.

@@ -22,7 +22,7 @@ from harness.engine.assemble.chat import ChatAssembler, assemble_chat
 from harness.errors import StreamContractError
 from harness.util.httplib import httpx
 
-SEEDS = Path(__file__).resolve().parents[2] / "data" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "data" / "seeds"
 SEED_NAMES = [
     "conversation-error-handling-first-response.json",
     "conversation-multi-turn-streaming.json",

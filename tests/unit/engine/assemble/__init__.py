@@ -1,0 +1,1 @@
+"""Tests for harness.engine.assemble (a package: its module names cannot clash)."""
