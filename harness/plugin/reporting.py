@@ -30,7 +30,8 @@ class HarnessReporter:
         # of the runners the session adopted: a harness_settings override included).
         self.progress = False
         self.records: list[dict[str, Any]] = []
-        # xdist controller: the record each running item would have if its worker died.
+        # xdist controller: the record each running item would have if its worker died (from
+        # its setup report: no node id is parsed).
         self.running: dict[str, dict[str, Any]] = {}
         self.paths = [Path(p) for p in config.getoption("harness_report") or []]
         self.refused: list[str] = []  # reports not written, shown in the summary
@@ -48,7 +49,8 @@ class HarnessReporter:
         if case is None:
             return report
         self._redact(report)
-        if report.when == "setup" and report.passed:
+        if report.when == "setup" and report.passed and not self.collects:  # an xdist worker
+            # What the controller records if this worker dies while running the item.
             report.harness_crash_record = build_record(  # type: ignore[attr-defined]
                 nodeid=item.nodeid,
                 case=case,
