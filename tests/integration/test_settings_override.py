@@ -8,6 +8,7 @@ override that changes one is a one-line error at the first test, never a silent 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -182,3 +183,29 @@ def test_the_same_values_given_again_are_no_change(project: Project) -> None:
         result = project.pytester.runpytest()
     result.assert_outcomes(passed=1)
     assert len(project.recordings()) == 1
+
+
+APP_TEST = """
+def test_app(llm):
+    reply = llm.client.chat.completions.create(
+        model=llm.model, messages=[{"role": "user", "content": "hello"}]
+    )
+    assert reply.choices[0].message.content == "echo: hello"
+"""
+
+
+def test_a_python_test_of_an_application_reports_with_the_fixtures_mode(
+    project: Project,
+) -> None:
+    """The ``llm`` fixture's item: its record says how long the provider took, as the run's
+    (overridden) record mode reached the network."""
+    with serve() as server:
+        project.providers(server.providers_yaml(key_env=None))
+        override(project, record_mode="RecordMode.RECORD_MISSING")
+        project.write("tests/test_app.py", APP_TEST)
+        result = project.pytester.runpytest("tests/test_app.py", "--harness-report", "r.json")
+        assert len(server.requests) == 1
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["tests/test_app.py::test_app[[]txt=fake/m1[]]: recorded, *"])
+    (record,) = json.loads((project.path / "r.json").read_text())["records"]
+    assert record["mode"] == "recorded" and record["latency"] is not None
