@@ -76,7 +76,7 @@ class HarnessReporter:
             transcript=transcript,
             failure=report.longreprtext or None if report.failed else None,
             skip_reason=_skip_reason(report),
-            snapshot_diff=item.stash.get(SNAPSHOT_DIFF, None) if report.failed else None,
+            snapshot_diff=_take(item, SNAPSHOT_DIFF) if report.failed else None,
             # Steps are for report files; the terminal grid needs none, and records live to
             # the end of the run.
             steps=bool(self.paths),
@@ -168,6 +168,15 @@ def case_of(item: pytest.Item) -> Case | None:
 def _final(report: pytest.TestReport) -> bool:
     """The report that decides the item's outcome (a setup skip/error, or the call)."""
     return report.when == "call" or (report.when == "setup" and not report.passed)
+
+
+def _take(item: pytest.Item, key: pytest.StashKey[str]) -> str | None:
+    """The stash's value for ``key``, removed: pytest keeps every item (and its stash) to the
+    end of the run."""
+    value = item.stash.get(key, None)
+    if value is not None:
+        del item.stash[key]
+    return value
 
 
 def _skip_reason(report: pytest.TestReport) -> str | None:
