@@ -18,7 +18,7 @@ def build_record(
     transcript: Transcript | None,
     failure: str | None,
     skip_reason: str | None,
-    snapshot_diff: str | None,
+    snapshot_diff: str | None = None,
     steps: bool = True,
 ) -> dict[str, Any]:
     """The JSON-ready record of one item: where it is, how it ended, what was said.
