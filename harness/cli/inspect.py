@@ -37,12 +37,8 @@ def add_inspect_commands(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["scenarios"], help="files or folders")
-    parser.add_argument(
-        "--providers", help=help_for("providers", "providers.yaml", "providers file")
-    )
-    parser.add_argument(
-        "--models", help=help_for("models", "all columns", "comma-separated column globs")
-    )
+    parser.add_argument("--providers", help=help_for("providers", "providers file"))
+    parser.add_argument("--models", help=help_for("models", "comma-separated column globs"))
 
 
 def scenario_schema() -> dict[str, Any]:

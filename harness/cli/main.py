@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from harness.replay.secrets import SecretScanner
 
 
-RECORDINGS_HELP = help_for("recordings", "recordings", "recordings folder")
+RECORDINGS_HELP = help_for("recordings", "recordings folder")
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -128,9 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", metavar="PATH", help="recording files or folders")
     imp.add_argument("--provider", help="provider id (default: from txt=<provider>/... in test_id)")
     imp.add_argument("--recordings", help=RECORDINGS_HELP)
-    imp.add_argument(
-        "--providers", help=help_for("providers", "providers.yaml", "providers file (keys)")
-    )
+    imp.add_argument("--providers", help=help_for("providers", "providers file (keys)"))
     imp.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -144,9 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(handler=_cmd_import)
     verify = actions.add_parser("verify", help="check every recording; non-zero exit on problems")
     verify.add_argument("--recordings", help=RECORDINGS_HELP)
-    verify.add_argument(
-        "--providers", help=help_for("providers", "providers.yaml", "providers file (keys)")
-    )
+    verify.add_argument("--providers", help=help_for("providers", "providers file (keys)"))
     verify.set_defaults(handler=_cmd_verify)
     prune = actions.add_parser("prune", help="delete recordings the last full run did not use")
     prune.add_argument("--recordings", help=RECORDINGS_HELP)

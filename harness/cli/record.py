@@ -75,12 +75,20 @@ def _cmd_record(args: argparse.Namespace) -> int:
             env[name] = url
             print(f"harness: {name}={url}", flush=True)
         print("harness: " + " ".join(command), flush=True)
-        roots = [Path(env.get("HARNESS_RECORDINGS") or "recordings"), *_snapshot_dirs(Path())]
+        roots = watched_roots(args)
         before = file_state(roots)
         code = subprocess.call(command, env=env)
         for line in describe_changes(before, file_state([*roots, *_snapshot_dirs(Path())])):
             print(line, flush=True)
         return code
+
+
+def watched_roots(args: argparse.Namespace) -> list[Path]:
+    """The recordings folder pytest will use (option > environment > ini > default, as for
+    every command) and the snapshot folders: what the run may change."""
+    from harness.cli.settings import cli_settings
+
+    return [cli_settings(args).recordings_dir, *_snapshot_dirs(Path())]
 
 
 def _snapshot_dirs(root: Path) -> list[Path]:

@@ -10,11 +10,18 @@ from harness.spec.settings import Settings, ini_file_values, resolve_settings
 
 ENV_HELP = "default: $HARNESS_{}, then harness_{} in pytest's ini file, then {}"
 
+# The defaults as :mod:`harness.spec.settings` decides them, for help texts only.
+_DEFAULTS = {
+    "providers": str(Settings().providers_path),
+    "recordings": str(Settings().recordings_dir),
+    "models": "all columns",
+}
+
 
 def cli_settings(args: argparse.Namespace) -> Settings:
     """option > environment > pytest ini > default (:func:`resolve_settings`, the one place
     this is decided); paths are relative to the current folder, as pytest's rootdir would be
-    (and shown as such)."""
+    (and shown as such). A command without an option for a setting starts at the environment."""
     rootdir = Path()
     return resolve_settings(
         option=lambda name: getattr(args, name, None),
@@ -24,6 +31,6 @@ def cli_settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def help_for(name: str, default: str, what: str) -> str:
-    """``what`` and where its default comes from."""
-    return f"{what} ({ENV_HELP.format(name.upper(), name, default)})"
+def help_for(name: str, what: str) -> str:
+    """``what`` and where the setting ``name`` comes from when its option is not given."""
+    return f"{what} ({ENV_HELP.format(name.upper(), name, _DEFAULTS[name])})"

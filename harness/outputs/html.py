@@ -200,6 +200,7 @@ def _call(number: int, call: Mapping[str, Any]) -> str:
     return f'<section class="call"><h4>{_s(head)}</h4>{"".join(messages)}{reply}</section>'
 
 
+
 def _seconds(value: Any) -> str | None:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     return f"{value:.2f} s" if number else None

@@ -18,9 +18,11 @@ def build_record(
     transcript: Transcript | None,
     failure: str | None,
     skip_reason: str | None,
+    snapshot_diff: str | None = None,
     steps: bool = True,
 ) -> dict[str, Any]:
-    """The JSON-ready record of one item: where it is, how it ended, what was said."""
+    """The JSON-ready record of one item: where it is, how it ended, what was said.
+    ``snapshot_diff`` is how its transcript differed from its snapshot (None: it did not)."""
     scenario = case.scenario
     column = case.column
     if transcript is not None and transcript.missing and outcome == "failed":
@@ -46,7 +48,7 @@ def build_record(
         "steps": [_step(case, r) for r in transcript.steps] if transcript and steps else [],
         # The application's inner requests and replies (Python tests and targets).
         "calls": [c.to_record() for c in transcript.calls] if transcript and steps else [],
-        "snapshot_diff": failure if failure and "snapshot differs" in failure else None,
+        "snapshot_diff": snapshot_diff,
     }
 
 

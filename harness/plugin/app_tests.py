@@ -40,7 +40,7 @@ class AppTests:
         from harness.engine.matrix import cases_for
         from harness.engine.narrowing import check_scenario
         from harness.errors import LocatedError
-        from harness.plugin.session import _marks
+        from harness.plugin.verdict import marks
         from harness.spec.scenario import Scenario
 
         function = metafunc.function
@@ -56,20 +56,19 @@ class AppTests:
             id=metafunc.definition.originalname, path=shown, line=line, steps=[], **narrowing
         )
         try:
-            check_scenario(scenario, self.session.full_matrix)
-            cases = cases_for(scenario, self.session.full_matrix)
+            check_scenario(scenario, self.session.collection.full_matrix)
+            cases = cases_for(scenario, self.session.collection.full_matrix)
         except LocatedError as exc:
             raise pytest.Collector.CollectError(str(exc)) from None
-        self.session.usage.test_files.add(shown)  # see maintenance.prune
-        params = [pytest.param(case, id=case.id, marks=_marks(case)) for case in cases]
+        self.session.used.tracker.test_files.add(shown)  # see maintenance.prune
+        params = [pytest.param(case, id=case.id, marks=marks(case)) for case in cases]
         metafunc.parametrize("harness_case", params)
 
     def llm_for(self, case: Case, runner: Runner, request: pytest.FixtureRequest) -> LLM:
         """The ``llm`` fixture's value for this item."""
         from harness.engine.llm import LLM
 
-        if runner not in self.session.runners:  # its store's usage feeds `recordings prune`
-            self.session.runners.append(runner)
+        self.session.attach(runner)  # its settings are the run's; its usage feeds `prune`
         llm = LLM(case=case, runner=runner, test_id=request.node.nodeid)
         request.addfinalizer(llm.close)  # at the fixture's teardown: other fixtures may use it
         request.node.stash[self.llm_key] = llm
@@ -99,7 +98,7 @@ class AppTests:
         from harness.plugin.reporting import TRANSCRIPT
         from harness.spec.settings import RecordMode
 
-        log, mode = llm.log, self.session.settings.record_mode
+        log, mode = llm.log, llm.runner.settings.record_mode
         item.stash[TRANSCRIPT] = Transcript(
             case=llm.case,
             steps=(),

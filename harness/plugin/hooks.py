@@ -100,26 +100,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         _app(metafunc.config).parametrize(metafunc)
     session = metafunc.config.stash[_KEY].started
     if session is not None:
-        session.parametrize(metafunc)
+        session.collection.parametrize(metafunc)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     started = session.config.stash[_KEY].started
     if started is not None:
-        started.precheck()
+        started.collection.precheck()
 
 
 @pytest.hookimpl(trylast=True)  # after syrupy has seen every collected item
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     session = config.stash[_KEY].started
     if session is not None:
-        session.deselect_narrowed(items)
+        session.collection.deselect_narrowed(items)
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
     session = items[0].config.stash[_KEY].started if items else None
     if session is not None:
-        session.deselected(items)
+        session.collection.deselected(items)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # before syrupy decides what to delete
@@ -139,12 +139,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: merge a worker's usage of recordings; note a worker that died."""
-    node.config.stash[_KEY].session.merge_worker(node, error)
+    node.config.stash[_KEY].session.used.merge_worker(node, error)
 
 
 @pytest.fixture(scope="session")
 def harness_settings(pytestconfig: pytest.Config) -> Settings:
-    """The resolved harness settings; override this fixture to change them in code."""
+    """The resolved harness settings; override this fixture to change them in code (the
+    record mode: what collection used must come from an option, the environment or the ini;
+    see :mod:`harness.spec.settings`)."""
     return pytestconfig.stash[_KEY].settings
 
 
@@ -160,7 +162,8 @@ def harness_runner(harness_settings: Settings, pytestconfig: pytest.Config) -> I
 
 @pytest.fixture
 def harness_run(harness_runner: Runner, request: pytest.FixtureRequest) -> Callable[[Case], Any]:
-    """Runs a case and turns harness failures into clean pytest failures."""
+    """Runs a case and turns harness failures into clean pytest failures (the session adopts
+    the runner first: its settings are the run's)."""
     return request.config.stash[_KEY].session.runner_for(harness_runner, request)
 
 

@@ -22,7 +22,9 @@ from harness.util.paths import display_path, skipped_by_pytest, yaml_files
 
 def is_scenario_nodeid(nodeid: str) -> bool:
     """Whether ``nodeid`` names an item of a scenario file."""
-    return nodeid.split("::", 1)[0].endswith((".yaml", ".yml")) and "::" in nodeid
+    # The xdist controller knows its items by node id only: pytest's "<path>::<name>".
+    path, separator, _name = nodeid.partition("::")
+    return bool(separator) and path.endswith((".yaml", ".yml"))
 
 
 def is_final(report: pytest.TestReport) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -17,17 +16,23 @@ from harness.outputs.report import write_report
 from harness.outputs.terminal import terminal_summary
 from harness.replay.secrets import SecretScanner
 
-TRANSCRIPT = pytest.StashKey[Transcript]()
+TRANSCRIPT = pytest.StashKey[Transcript]()  # what the item's run produced
+SNAPSHOT_DIFF = pytest.StashKey[str]()  # how its transcript differs from its snapshot
 
 
 class HarnessReporter:
     """Collects one record per scenario item and writes the run's summary and reports."""
 
-    def __init__(self, config: pytest.Config, *, scanner: SecretScanner, progress: bool) -> None:
+    def __init__(self, config: pytest.Config, *, scanner: SecretScanner) -> None:
         self.config = config
         self.scanner = scanner
-        self.progress = progress
+        # One line per item when this process's runs reach a provider (set from the settings
+        # of the runners the session adopted: a harness_settings override included).
+        self.progress = False
         self.records: list[dict[str, Any]] = []
+        # xdist controller: the record each running item would have if its worker died (from
+        # its setup report: no node id is parsed).
+        self.running: dict[str, dict[str, Any]] = {}
         self.paths = [Path(p) for p in config.getoption("harness_report") or []]
         self.refused: list[str] = []  # reports not written, shown in the summary
         self.incomplete: str | None = None  # why the records lack items the run selected
@@ -44,6 +49,19 @@ class HarnessReporter:
         if case is None:
             return report
         self._redact(report)
+        if report.when == "setup" and report.passed and not self.collects:  # an xdist worker
+            # What the controller records if this worker dies while running the item.
+            report.harness_crash_record = build_record(  # type: ignore[attr-defined]
+                nodeid=item.nodeid,
+                case=case,
+                outcome="crashed",
+                duration=0.0,
+                transcript=None,
+                failure=None,
+                skip_reason=None,
+                snapshot_diff=None,
+                steps=False,
+            )
         if not _final(report):
             return report
         transcript = item.stash.get(TRANSCRIPT, None)
@@ -58,6 +76,7 @@ class HarnessReporter:
             transcript=transcript,
             failure=report.longreprtext or None if report.failed else None,
             skip_reason=_skip_reason(report),
+            snapshot_diff=_take(item, SNAPSHOT_DIFF) if report.failed else None,
             # Steps are for report files; the terminal grid needs none, and records live to
             # the end of the run.
             steps=bool(self.paths),
@@ -65,8 +84,9 @@ class HarnessReporter:
         report.harness_record = record  # type: ignore[attr-defined]
         if transcript is not None:
             del item.stash[TRANSCRIPT]  # pytest keeps every item (and its stash) to the end
-        if transcript is not None:
             report.user_properties.append(("harness", _progress(transcript)))
+            if self.progress:  # travels to the xdist controller with the report
+                report.harness_progress = _progress(transcript)  # type: ignore[attr-defined]
         return report
 
     def _redact(self, report: pytest.TestReport) -> None:
@@ -88,18 +108,28 @@ class HarnessReporter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep each item's record; in record and live modes, one line per item with latency
         and tokens."""
-        record = getattr(report, "harness_record", None)
-        if self.collects and record is None and report.when not in ("setup", "call", "teardown"):
-            record = crashed_record(report)  # xdist's report for an item whose worker died
-        if self.collects and record is not None:
-            self.records.append(record)
-        if not self.progress or report.when != "call":
+        if not self.collects:
             return
-        info = dict(report.user_properties).get("harness")
-        if info:
+        crash = getattr(report, "harness_crash_record", None)
+        if crash is not None:
+            self.running[report.nodeid] = crash
+        record = getattr(report, "harness_record", None)
+        if record is None and report.when not in ("setup", "call", "teardown"):
+            record = self._crashed(report)  # xdist's report for an item whose worker died
+        if record is not None:
+            self.running.pop(report.nodeid, None)
+            self.records.append(record)
+        info = getattr(report, "harness_progress", None)
+        if info and report.when == "call":
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
                 reporter.write_line(f"{report.nodeid}: {info}")
+
+    def _crashed(self, report: pytest.TestReport) -> dict[str, Any] | None:
+        """The record of a harness item whose xdist worker died while running it (from what
+        its setup report said; None for other items)."""
+        record = self.running.pop(report.nodeid, None)
+        return None if record is None else {**record, "failure": str(report.longrepr)}
 
     def summary(self, terminalreporter: Any) -> None:
         """The matrix grid at the end of the run (and any report that was refused)."""
@@ -135,39 +165,18 @@ def case_of(item: pytest.Item) -> Case | None:
     return case if isinstance(case, Case) else None
 
 
-def crashed_record(report: pytest.TestReport) -> dict[str, Any] | None:
-    """The record of a scenario item whose xdist worker died while running it."""
-    path, _, name = report.nodeid.partition("::")
-    match = re.fullmatch(r"([^\[]+)\[txt=(([^/\]]+)/([^\]]*?))(?:-(stream|nostream))?\]", name)
-    if not path.endswith((".yaml", ".yml")) or match is None:
-        return None
-    scenario, column, provider, model, variant = match.groups()
-    return {
-        "nodeid": report.nodeid,
-        "file": path,
-        "line": 0,
-        "scenario": scenario,
-        "description": None,
-        "tags": [],
-        "column": column,
-        "provider": provider,
-        "model": model,
-        "variant": variant,
-        "outcome": "crashed",
-        "skip_reason": None,
-        "failure": str(report.longrepr),
-        "duration": 0.0,
-        "mode": "replayed",
-        "latency": None,
-        "usage": None,
-        "steps": [],
-        "snapshot_diff": None,
-    }
-
-
 def _final(report: pytest.TestReport) -> bool:
     """The report that decides the item's outcome (a setup skip/error, or the call)."""
     return report.when == "call" or (report.when == "setup" and not report.passed)
+
+
+def _take(item: pytest.Item, key: pytest.StashKey[str]) -> str | None:
+    """The stash's value for ``key``, removed: pytest keeps every item (and its stash) to the
+    end of the run."""
+    value = item.stash.get(key, None)
+    if value is not None:
+        del item.stash[key]
+    return value
 
 
 def _skip_reason(report: pytest.TestReport) -> str | None:

@@ -1,11 +1,14 @@
 """The syrupy extension for transcripts: one YAML file per item, written atomically.
 
-What goes into the file is :mod:`harness.outputs.snapshot`'s; where it lives and how it is
-written is syrupy's business, so that part lives here with the pytest adapter.
+As syrupy's own extensions do, it owns the serialization of what is asserted: a
+:class:`TranscriptSnapshot` becomes :mod:`harness.outputs.snapshot`'s text with the run's
+secrets redacted. Where the file lives and how it is written is syrupy's business, so that part
+lives here with the pytest adapter too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,20 @@ from syrupy.data import SnapshotCollection
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 
+from harness.engine.transcript import Transcript
+from harness.outputs.snapshot import render_transcript
+from harness.replay.secrets import SecretScanner
 from harness.util.fs import write_atomic
+
+
+@dataclass(frozen=True)
+class TranscriptSnapshot:
+    """What an item asserts against its snapshot: these steps of its transcript, under the
+    run's secret policy."""
+
+    transcript: Transcript
+    steps: list[int]
+    scanner: SecretScanner
 
 
 class TranscriptSnapshotExtension(SingleFileSnapshotExtension):
@@ -21,6 +37,14 @@ class TranscriptSnapshotExtension(SingleFileSnapshotExtension):
 
     file_extension = "transcript.yaml"
     _write_mode = WriteMode.TEXT
+
+    def serialize(self, data: Any, **kwargs: Any) -> Any:
+        """A :class:`TranscriptSnapshot` as snapshot text; secrets redacted, not refused (a
+        snapshot need not replay, and a live run keeps its record)."""
+        if isinstance(data, TranscriptSnapshot):
+            text = render_transcript(data.transcript, steps=data.steps)
+            return data.scanner.redact(text)
+        return super().serialize(data, **kwargs)
 
     @classmethod
     def matches_test_location(

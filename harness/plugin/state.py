@@ -3,10 +3,11 @@
 A pytest plugin loads in every pytest run of its environment. Creating a
 :class:`~harness.plugin.session.HarnessSession` imports the ``openai`` SDK, pydantic models and
 syrupy (about a second), so :class:`PluginState` keeps only what a run that collects no
-scenario needs: the settings (checked at configure time, so a bad option is still a usage
-error), the folders to skip and the test for scenario files. The session is imported and
-created when a scenario file is collected or a harness fixture is used, and at configure time
-when ``--harness-models`` or ``--harness-report`` is given or on an xdist controller.
+scenario needs: the settings collection uses (checked at configure time, so a bad option is
+still a usage error; the session is given these, it keeps no copy of its own), the folders to
+skip and the test for scenario files. The session is imported and created when a scenario file
+is collected or a harness fixture is used, and at configure time when ``--harness-models`` or
+``--harness-report`` is given or on an xdist controller.
 """
 
 from __future__ import annotations
@@ -49,11 +50,10 @@ class PluginState:
         if self.started is None:
             from harness.plugin.session import HarnessSession
 
-            session = self.started = HarnessSession(self.config)
+            session = self.started = HarnessSession(self.config, settings=self.settings)
             # These objects receive the hooks that carry no config (pytest_runtest_logreport...).
-            self.config.pluginmanager.register(session, "harness-session")
-            self.config.pluginmanager.register(session.reporter, "harness-reporter")
-            self.config.pluginmanager.register(session.ledger, "harness-ledger")
+            for name, plugin in session.plugins().items():
+                self.config.pluginmanager.register(plugin, name)
         return self.started
 
     def ignore_collect(self, path: Path) -> bool | None:

@@ -10,6 +10,16 @@ Precedence, highest first (the one place this is decided):
    ``harness_models``, ``harness_recordings``);
 4. default: ``replay``, ``providers.yaml``, all columns, ``recordings/`` (paths relative to
    pytest's rootdir).
+
+The ``harness`` commands resolve the same way (their ``--providers``/``--recordings``/``--models``
+options, then the environment, then the ini file pytest would read in the current folder).
+
+In code, a ``conftest.py`` may override the session-scoped ``harness_settings`` fixture: the
+runner, and with it the CI guard, progress lines, the usage record and the cleanup of killed
+writers' temp files, use the fixture's value. Collection happens before any fixture exists, so
+what it uses (``providers_path``: the matrix; ``models``: the filter; ``recordings_dir``: the
+folder pytest does not walk) always comes from the precedence above; an override that changes
+one of those fails the tests with a one-line error naming the option and ini to use instead.
 """
 
 from __future__ import annotations

@@ -57,6 +57,14 @@ def test_a_killed_worker_leaves_no_item_out_of_the_report(project: Project) -> N
     records = document["records"]
     assert len(records) == ITEMS
     assert [r["outcome"] for r in records if r["scenario"] == "victim"] == ["crashed"]
+    # Its record comes from what its setup report said (not parsed from the node id): where
+    # the scenario is, as the record of an item that ran would say.
+    (victim,) = [r for r in records if r["scenario"] == "victim"]
+    assert (victim["file"], victim["line"], victim["column"]) == (
+        "scenarios/many.yaml",
+        2 + 3 * VICTIM,
+        "fake/m1",
+    )
     usage = json.loads((project.path / ".harness" / "usage.json").read_text())
     assert usage["complete"] is False
     assert any("was lost" in reason for reason in usage["partial_reasons"]), usage
