@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording, wrap
 from harness.replay.store import RecordingStore
 
 TURNS = 3

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import RecordingConflictError, RecordingCorruptError
+from harness.replay.key import RequestKey
 from harness.replay.normalize import for_disk
-from harness.replay.recording import Recording, RequestKey
+from harness.replay.recording import Recording
 from harness.replay.secrets import SecretScanner
 from harness.util import fs as bounded
 from harness.util.boundedjson import parse_json

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from harness.cli.main import main as harness_main
-from harness.replay.recording import RequestKey
+from harness.replay.key import RequestKey
 from support.fake_openai import serve
 from support.project import Project
 

@@ -11,7 +11,8 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from harness.errors import RecordingMissError
-from harness.replay.recording import Recording, RequestKey
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording
 from harness.replay.store import RecordingStore
 from harness.replay.transports import (
     AsyncTransport,

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import HarnessError, RecordingMissError
-from harness.replay.recording import RequestKey, canonical_query
+from harness.replay.key import RequestKey, canonical_query
 from harness.replay.transports.context import CallLog
 from harness.util.httplib import httpx
 

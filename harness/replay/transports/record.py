@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.errors import ConfigError, HarnessError, MalformedReplyError
+from harness.replay.key import RequestKey
 from harness.replay.normalize import normalize_body
-from harness.replay.recording import Recording, RequestKey, wire_json, wrap
+from harness.replay.recording import Recording, wire_json, wrap
 from harness.replay.sse import parse_sse
 from harness.replay.store import MAX_RECORDING_BYTES, RecordingStore
 from harness.replay.transports.context import CallLog, CallScope

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import RecordingMissError
-from harness.replay.recording import Recording, RequestKey
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording
 from harness.replay.store import RecordingStore
 from harness.replay.transports.context import Answer, CallLog, CallScope
 from harness.replay.transports.keying import key_of

@@ -13,7 +13,8 @@ import pytest
 from harness.cli.importer import import_recordings
 from harness.engine.assemble.chat import assemble_chat
 from harness.errors import HarnessError, RecordingConflictError, SecretLeakError
-from harness.replay.recording import Recording, RequestKey
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording
 from harness.replay.store import RecordingStore
 from support.seed_corpus import PROVIDER, SeedCase, error_case, mixed_batch
 from support.transports import replaying

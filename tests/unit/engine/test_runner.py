@@ -15,7 +15,7 @@ from harness.engine.matrix import Case, Column
 from harness.engine.runner import Runner
 from harness.engine.transcript import Transcript
 from harness.errors import RecordingMissError
-from harness.replay.recording import RequestKey
+from harness.replay.key import RequestKey
 from harness.spec.load import load_scenarios
 from harness.spec.providers import Provider
 from harness.spec.settings import RecordMode, Settings

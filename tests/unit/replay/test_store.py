@@ -11,7 +11,8 @@ import pytest
 
 from harness.errors import RecordingCorruptError, SecretLeakError
 from harness.replay import store as store_module
-from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording, wrap
 from harness.replay.secrets import SecretScanner
 from harness.replay.store import RecordingStore
 from harness.util.fs import write_atomic

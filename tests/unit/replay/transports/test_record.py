@@ -11,7 +11,8 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from harness.errors import HarnessError
-from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording, wrap
 from harness.replay.sse import parse_sse
 from harness.replay.store import RecordingStore
 from harness.util.httplib import httpx

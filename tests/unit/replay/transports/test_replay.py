@@ -12,7 +12,8 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from harness.errors import HarnessError, RecordingMissError
-from harness.replay.recording import Recording, RequestKey, wrap
+from harness.replay.key import RequestKey
+from harness.replay.recording import Recording, wrap
 from harness.replay.store import RecordingStore
 from harness.replay.transports import CallLog, CallScope, Miss, shown
 from harness.util.httplib import httpx
