@@ -19,19 +19,14 @@ A file that cannot be imported fails the whole batch before anything is written,
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from harness.cli.import_sources import ImportItem, check_provider_id, parse_source, sources
 from harness.errors import HarnessError, RecordingCorruptError
 from harness.replay.recording import Recording
-from harness.replay.seed_errors import UnreplayableError, is_exception_response, native_response
-from harness.replay.store import RecordingStore, read_json
-from harness.spec.validation import ID_PATTERN
-
-_PROVIDER_IN_TEST_ID = re.compile(r"txt=([A-Za-z0-9][A-Za-z0-9_.\-]*)/")
+from harness.replay.store import RecordingStore
 
 
 @dataclass(frozen=True)
@@ -63,13 +58,6 @@ class ImportResult:
         )
 
 
-@dataclass(frozen=True)
-class _Item:
-    source: Path
-    recording: Recording
-    provider: str
-
-
 def import_recordings(
     paths: Sequence[Path],
     *,
@@ -79,13 +67,13 @@ def import_recordings(
 ) -> ImportResult:
     """Import seed-format recordings into ``store`` under harness naming (rules above)."""
     if provider is not None:
-        _check_provider_id(provider, source="--provider")
+        check_provider_id(provider, source="--provider")
     planner = _Planner(store=store, skip_invalid=skip_invalid)
-    groups: dict[Path, list[_Item]] = {}
-    for source in _sources(paths):
+    groups: dict[Path, list[ImportItem]] = {}
+    for source in sources(paths):
         planner.result.read += 1
         try:
-            item = _parse(source, store=store, provider=provider)
+            item = parse_source(source, store=store, provider=provider)
         except HarnessError as exc:
             planner.refuse(source, exc)
             continue
@@ -106,7 +94,7 @@ class _Planner:
         self.store = store
         self.skip_invalid = skip_invalid
         self.result = ImportResult()
-        self.plan: list[tuple[_Item, Recording, Path]] = []  # (item, recording, file)
+        self.plan: list[tuple[ImportItem, Recording, Path]] = []  # (item, recording, file)
         # What the recordings folder already holds, per provider: request digest (scope left
         # out) -> its recordings, shared and per test. Read once, not once per group.
         self._on_disk: dict[str, dict[str, list[Recording]]] = {}
@@ -131,7 +119,7 @@ class _Planner:
             raise exc
         self.result.skipped.append((source, str(exc).removeprefix(f"{source}: ")))
 
-    def plan_group(self, shared: Path, group: list[_Item]) -> None:
+    def plan_group(self, shared: Path, group: list[ImportItem]) -> None:
         """Plan the items that share one harness key (one shared file)."""
         first_item = group[0]
         there = self.on_disk(
@@ -189,66 +177,8 @@ class _Planner:
         )
 
 
-def _sources(paths: Sequence[Path]) -> list[Path]:
-    sources: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            sources.extend(sorted(path.rglob("*.json")))
-        elif path.is_file():
-            sources.append(path)
-        elif path.exists():  # a FIFO, a socket, a device: never read (it could block forever)
-            raise HarnessError(f"{path}: not a regular file or folder")
-        else:
-            raise HarnessError(f"{path}: no such file or folder")
-    return sources
-
-
-def _parse(source: Path, *, store: RecordingStore, provider: str | None) -> _Item:
-    try:
-        data: Any = read_json(source)  # bounded in size and depth
-    except OSError as exc:
-        raise RecordingCorruptError(f"{source}: not a JSON recording ({exc})") from None
-    request = data.get("request") if isinstance(data, dict) else None
-    if isinstance(request, dict) and not {"method", "endpoint"} <= request.keys():
-        raise RecordingCorruptError(
-            f"{source}: not an HTTP request recording (its request has no method and endpoint; "
-            "e.g. a tool-runtime recording)"
-        )
-    response = data.get("response") if isinstance(data, dict) else None
-    if is_exception_response(response):
-        try:
-            data = {**data, "response": native_response(response)}
-        except UnreplayableError as exc:
-            raise HarnessError(f"{source}: {exc}") from None
-    recording = Recording.from_dict(data, source=str(source))
-    owner = provider or _provider_from(recording.test_id)
-    if owner is None:
-        raise HarnessError(
-            f"{source}: cannot tell the provider (no 'txt=<provider>/<model>' in test_id); "
-            "pass --provider ID"
-        )
-    _check_provider_id(owner, source=str(source))
-    # Checked now (as it would be written), so a secret stops the batch before any write.
-    store.prepare(recording, provider=owner)
-    return _Item(source=source, recording=recording, provider=owner)
-
-
-def _check_provider_id(provider: str, *, source: str) -> None:
-    # The id names a folder under recordings/: `../x` would write outside it.
-    if not re.fullmatch(ID_PATTERN, provider):
-        raise HarnessError(
-            f"{source}: provider id {provider!r} is not an id (letters, digits, '_', '.', '-', "
-            "starting with a letter or digit)"
-        )
-
-
 def _unscoped(recording: Recording, provider: str) -> str:
     return dataclasses.replace(recording.key(provider), scope="").digest
-
-
-def _provider_from(test_id: str) -> str | None:
-    match = _PROVIDER_IN_TEST_ID.search(test_id)
-    return match.group(1) if match else None
 
 
 def _n(count: int, noun: str) -> str:
