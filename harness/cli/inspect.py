@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.cli.settings import cli_settings, help_for
+from harness.cli.settings import ScenarioSettings, cli_settings, help_for, scenario_settings
 from harness.errors import LocatedError
-from harness.util.paths import PYTEST_NORECURSEDIRS, skipped_by_pytest, yaml_files
+from harness.util.paths import skipped_by_pytest, yaml_files
 
 # `harness --help` builds this module's parsers: the models (pydantic, the SDK) load in the
 # commands, not here.
@@ -36,7 +36,13 @@ def add_inspect_commands(subparsers: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["scenarios"], help="files or folders")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[],
+        help="files or folders (default: harness_scenario_dirs in pytest's ini file, then "
+        "scenarios)",
+    )
     parser.add_argument("--providers", help=help_for("providers", "providers file"))
     parser.add_argument("--models", help=help_for("models", "comma-separated column globs"))
 
@@ -79,12 +85,12 @@ def _matrix(args: argparse.Namespace) -> list[Column]:
     return select_columns(all_columns, patterns)
 
 
-def uncollected_notes(paths: list[str]) -> Iterator[str]:
+def uncollected_notes(paths: list[str], *, norecursedirs: tuple[str, ...]) -> Iterator[str]:
     """A warning per scenario file pytest will not collect (in a ``norecursedirs`` folder)."""
     for name in paths:
         if Path(name).is_dir():
             for path in yaml_files(Path(name)):
-                folder = skipped_by_pytest(path, Path(name), PYTEST_NORECURSEDIRS)
+                folder = skipped_by_pytest(path, Path(name), norecursedirs)
                 if folder:
                     yield (
                         f"{path}:1:1: warning: pytest does not collect this file ({folder} "
@@ -92,15 +98,25 @@ def uncollected_notes(paths: list[str]) -> Iterator[str]:
                     )
 
 
+def _paths(args: argparse.Namespace, found: ScenarioSettings) -> list[str]:
+    """The paths given, or the scenario folders a pytest run here collects."""
+    return list(args.paths) or [str(folder) for folder in found.dirs]
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from harness.spec.load import load_scenarios
 
+    found = scenario_settings()
+    paths = _paths(args, found)
     matrix = _matrix(args)
-    for path in scenario_files(args.paths):
-        for scenario in load_scenarios(path):
+    for path in scenario_files(paths):
+        # As collection loads them: images under the rootdir unless the ini says otherwise.
+        for scenario in load_scenarios(
+            path, image_root=Path.cwd(), images_anywhere=found.images_anywhere
+        ):
             for line in _case_lines(path, scenario, matrix):
                 print(line)
-    for note in uncollected_notes(args.paths):
+    for note in uncollected_notes(paths, norecursedirs=found.norecursedirs):
         print(note)
     return 0
 
@@ -124,17 +140,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from harness.spec.load import read_scenarios
     from harness.spec.providers import read_providers_file
 
-    files = list(scenario_files(args.paths))
-    warnings = list(uncollected_notes(args.paths))
+    found = scenario_settings()
+    paths = _paths(args, found)
+    files = list(scenario_files(paths))
+    warnings = list(uncollected_notes(paths, norecursedirs=found.norecursedirs))
     path = cli_settings(args).providers_path
     loaded, problems = read_providers_file(path, how_to_set=PROVIDERS_OPTION)
     matrix = None if loaded is None else columns(loaded.providers)
     for path in files:
-        scenarios, found = read_scenarios(path, image_root=Path.cwd())
-        if not scenarios and not found:
+        scenarios, located = read_scenarios(
+            path, image_root=Path.cwd(), images_anywhere=found.images_anywhere
+        )
+        if not scenarios and not located:
             warnings.append(f"{path}:1:1: warning: no scenarios in this file")
-        found += cross_check(scenarios, matrix)
-        problems.extend(sorted(found, key=lambda p: (p.line, p.col)))
+        located += cross_check(scenarios, matrix)
+        problems.extend(sorted(located, key=lambda p: (p.line, p.col)))
     checked = len(files) + 1
     if args.format == "json":
         print(json.dumps([_problem(p) for p in problems], indent=2))

@@ -14,7 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,10 @@ def add_record_command(subparsers: Any) -> None:
     record.set_defaults(handler=_cmd_record)
 
 
-def pytest_command(*, mode: str, pytest_args: list[str]) -> list[str]:
-    """The pytest command line ``harness record`` runs."""
-    args = [a for a in pytest_args if a != "--"] or ["scenarios"]
+def pytest_command(*, mode: str, pytest_args: list[str], default: Sequence[Path]) -> list[str]:
+    """The pytest command line ``harness record`` runs (on the ``default`` paths, the scenario
+    folders, when no pytest argument is given)."""
+    args = [a for a in pytest_args if a != "--"] or [str(path) for path in default]
     return [
         sys.executable,
         "-m",
@@ -67,7 +68,10 @@ def pytest_command(*, mode: str, pytest_args: list[str]) -> list[str]:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    command = pytest_command(mode=args.mode, pytest_args=list(args.pytest_args))
+    from harness.cli.settings import scenario_settings
+
+    dirs = scenario_settings().dirs
+    command = pytest_command(mode=args.mode, pytest_args=list(args.pytest_args), default=dirs)
     env = dict(os.environ)
     local = args.local_server or args.llama_stack
     with _servers(local=local, llama_stack=args.llama_stack, hf_home=Path(args.hf_home)) as urls:

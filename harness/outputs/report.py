@@ -171,4 +171,26 @@ def render_markdown(records: Iterable[Mapping[str, Any]]) -> str:
         if record.get("snapshot_diff"):
             out += ["", *_fence(str(record["snapshot_diff"]), "diff")]
         out += ["", "</details>", ""]
+    out += _md_calls(items)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_calls(items: list[Record]) -> list[str]:
+    """The inner requests of each test of an application (or target), one table per test."""
+    tested = [r for r in items if r.get("calls")]
+    if not tested:
+        return []
+    out = [f"### Inner calls ({len(tested)} test{'s' * (len(tested) != 1)})", ""]
+    for record in tested:
+        count = len(record["calls"])
+        summary = f"<code>{html.escape(record['nodeid'])}</code>: {count} call{'s' * (count != 1)}"
+        out += [f"<details><summary>{summary}</summary>", ""]
+        out += ["| # | method | path | status | streamed |", "|--:|---|---|--:|:-:|"]
+        for number, call in enumerate(record["calls"], 1):
+            cells = [call.get("method"), call.get("endpoint"), call.get("status")]
+            shown = " | ".join(_md(str(c)) for c in cells)
+            # "?": a report written before calls said whether they streamed
+            streamed = {True: "yes", False: "no"}.get(call.get("streamed"), "?")
+            out.append(f"| {number} | {shown} | {streamed} |")
+        out += ["", "</details>", ""]
+    return out

@@ -55,6 +55,18 @@ class StepRecord(_Model):
     expectations: list[CheckRecord] = Field(default_factory=list)
 
 
+class CallRecord(_Model):
+    """One inner request of an application's test and its reply (see ``Call.to_record``)."""
+
+    method: str | None = None
+    endpoint: str | None = None
+    status: int | None = None
+    streamed: bool | None = None
+    request: Any = None
+    reply: str | None = None
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+
+
 class RunRecord(_Model):
     """One test item of a run (see :func:`harness.outputs.records.build_record`)."""
 
@@ -76,6 +88,7 @@ class RunRecord(_Model):
     latency: float | None = None
     usage: dict[str, int] | None = None
     steps: list[StepRecord] = Field(default_factory=list)
+    calls: list[CallRecord] = Field(default_factory=list)
     snapshot_diff: str | None = None
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from harness.plugin.app_tests import MARKER
 from harness.plugin.state import PluginState
+from harness.spec.settings import SCENARIO_DIRS
 
 if TYPE_CHECKING:
     from harness.engine.matrix import Case
@@ -70,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "harness_scenario_dirs",
         "folders (relative to rootdir) whose *.yaml/*.yml files are scenario files",
         type="linelist",
-        default=["scenarios"],
+        default=list(SCENARIO_DIRS),
     )
 
 

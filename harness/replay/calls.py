@@ -58,6 +58,7 @@ class Call:
             "method": self.method,
             "endpoint": self.endpoint,
             "status": self.status,
+            "streamed": self.streamed,
             "request": self.request,
             "reply": self.text,
             "tool_calls": [{"name": n, "arguments": a} for n, a in self.tool_calls],

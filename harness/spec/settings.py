@@ -64,6 +64,10 @@ class Settings:
     models: tuple[str, ...] = ()
 
 
+# The folders whose YAML files are scenario files (ini ``harness_scenario_dirs``; no option or
+# environment variable: collection reads it).
+SCENARIO_DIRS = ("scenarios",)
+
 # name -> (environment variable, default)
 _SOURCES = {
     "record_mode": ("HARNESS_RECORD_MODE", "replay"),
@@ -113,10 +117,9 @@ _INI_FILES = (
 )
 
 
-def ini_file_values(rootdir: Path) -> Callable[[str], str | None]:
-    """``harness_<name>`` as the ini file pytest would read in ``rootdir`` sets it, so a
-    ``harness`` command outside pytest resolves the same settings a pytest run there does."""
-    values: Mapping[str, object] = {}
+def ini_file_options(rootdir: Path) -> Mapping[str, object]:
+    """pytest's options as the ini file pytest would read in ``rootdir`` sets them, unparsed
+    (a string, or a list from pyproject.toml); empty when there is no such file."""
     for file_name, section in _INI_FILES:
         path = rootdir / file_name
         try:
@@ -125,8 +128,14 @@ def ini_file_values(rootdir: Path) -> Callable[[str], str | None]:
             continue
         found = _ini_section(text, section, source=path)
         if found is not None or file_name == "pytest.ini":  # pytest.ini wins even when empty
-            values = found or {}
-            break
+            return found or {}
+    return {}
+
+
+def ini_file_values(rootdir: Path) -> Callable[[str], str | None]:
+    """``harness_<name>`` as the ini file pytest would read in ``rootdir`` sets it, so a
+    ``harness`` command outside pytest resolves the same settings a pytest run there does."""
+    values = ini_file_options(rootdir)
 
     def lookup(name: str) -> str | None:
         value = values.get(f"harness_{name}")

@@ -57,7 +57,7 @@ def test_a_failing_expectation_is_reported_with_the_reason_the_test_gave(
 ) -> None:
     path = conversations.path / "scenarios" / "conversations.yaml"
     text = path.read_text()
-    wrong = "expect: [{matches: {id: \"${conv.id}\", metadata: {topic: demo}}}]"
+    wrong = 'expect: [{matches: {id: "${conv.id}", metadata: {topic: demo}}}]'
     assert wrong in text
     path.write_text(text.replace(wrong, wrong.replace("topic: demo", "topic: other")))
     result = conversations.runpytest(

@@ -91,9 +91,12 @@ def test_record_then_replay_offline_sync_and_async(
     assert calls[0]["request"]["messages"][0] == {"role": "system", "content": "Be brief."}
     assert records["test_async_gather"]["column"] == "fake/m1"
     assert len(records["test_async_gather"]["calls"]) == 5
-    html = project.pytester.runpytest("tests", "--harness-report=r.html")
+    html = project.pytester.runpytest("tests", "--harness-report=r.html", "--harness-report=r.md")
     html.assert_outcomes(passed=2)
     assert "Inner calls" in (project.path / "r.html").read_text(encoding="utf-8")
+    markdown = (project.path / "r.md").read_text(encoding="utf-8").splitlines()
+    assert "| 1 | POST | /v1/chat/completions | 200 | no |" in markdown
+    assert "| 5 | POST | /v1/chat/completions | 200 | no |" in markdown  # test_async_gather
 
 
 def test_miss_fails_the_test_naming_it_and_the_call(project: Project) -> None:

@@ -247,6 +247,53 @@ def test_markdown_cuts_long_failures_and_skips_the_section_when_all_pass() -> No
     assert "Failures" not in render_markdown([record("a", "openai/gpt-4o", "passed")])
 
 
+def call(endpoint: str, *, status: int = 200, streamed: bool = False) -> dict[str, Any]:
+    return {
+        "method": "POST",
+        "endpoint": endpoint,
+        "status": status,
+        "streamed": streamed,
+        "request": {"model": "m1", "messages": [{"role": "user", "content": "hi"}]},
+        "reply": "echo: hi",
+        "tool_calls": [],
+    }
+
+
+def test_markdown_lists_each_case_inner_calls() -> None:
+    calls = [
+        call("/v1/chat/completions"),
+        call("/v1/responses", status=429, streamed=True),
+        call("/v1/x|y<z>"),
+    ]
+    app = record("app", "openai/gpt-4o", "passed", calls=calls)
+    text = render_markdown([app, record("plain", "openai/gpt-4o", "failed")])
+    lines = text.splitlines()
+    assert "### Inner calls (1 test)" in lines
+    summary = f"<details><summary><code>{app['nodeid']}</code>: 3 calls</summary>"
+    start = lines.index(summary)
+    assert lines[start + 2 : start + 8] == [
+        "| # | method | path | status | streamed |",
+        "|--:|---|---|--:|:-:|",
+        "| 1 | POST | /v1/chat/completions | 200 | no |",
+        "| 2 | POST | /v1/responses | 429 | yes |",
+        "| 3 | POST | /v1/x\\|y\\<z\\> | 200 | no |",
+        "",
+    ]
+    assert "plain" not in text.split("### Inner calls")[1]  # no calls: not listed
+
+
+def test_markdown_without_calls_has_no_calls_section() -> None:
+    assert "Inner calls" not in render_markdown(run_records())
+
+
+def test_a_merged_report_with_malformed_calls_is_refused(tmp_path: Path) -> None:
+    bad = record("app", "openai/gpt-4o", "passed", calls="abc")
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"harness_report": 1, "records": [bad]}))
+    with pytest.raises(HarnessError, match=r"records\[0\]\.calls: "):
+        load_report(path)
+
+
 # -- terminal summary ---------------------------------------------------------------------------
 
 
