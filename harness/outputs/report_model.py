@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from harness.errors import HarnessError
 from harness.spec.model import StrictModel
 
-Outcome = Literal["passed", "failed", "skipped", "xfailed", "missing", "error"]
+Outcome = Literal["passed", "failed", "skipped", "xfailed", "missing", "error", "crashed"]
 
 
 class _Model(StrictModel):

@@ -294,6 +294,16 @@ def test_a_merged_report_with_malformed_calls_is_refused(tmp_path: Path) -> None
         load_report(path)
 
 
+@pytest.mark.parametrize(
+    "outcome", ["passed", "failed", "skipped", "xfailed", "missing", "error", "crashed"]
+)
+def test_every_outcome_a_run_writes_can_be_merged(tmp_path: Path, outcome: str) -> None:
+    # A crashed item (its xdist worker died) is in the shard's report: merge must take it.
+    path = tmp_path / "r.json"
+    write_report(path, [record("s", "openai/gpt-4o", outcome)])
+    assert [r["outcome"] for r in load_report(path)] == [outcome]
+
+
 # -- terminal summary ---------------------------------------------------------------------------
 
 
