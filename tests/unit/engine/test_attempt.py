@@ -56,7 +56,6 @@ def test_an_attempts_clients_close_and_the_shared_pool_stays_open(
     factory.close()
 
 
-
 def test_the_scope_of_an_attempt_says_who_asks_and_where_the_case_is(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(
         "scenarios:\n  - id: a\n    steps:\n      - user: one\n      - user: two\n",

@@ -66,5 +66,3 @@ def test_parse_sse_round_trips_recorded_streams() -> None:
         rec = load_seed(path)
         content = rec.response_content()[2].decode("utf-8")
         assert parse_sse(content) == [item["__data__"] for item in rec.response_body]
-
-

@@ -112,4 +112,3 @@ def test_the_sync_transport_alone_is_refused_by_async_openai(tmp_path: Path) -> 
             api_key="x",
             http_client=openai.DefaultHttpxClient(transport=replay),  # type: ignore[arg-type]
         )
-

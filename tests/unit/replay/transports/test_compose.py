@@ -51,8 +51,6 @@ def test_replay_first_serves_an_existing_recording_without_the_inner_transport(
     assert len(recording_files(tmp_path)) == 2
 
 
-
-
 def composed(store: RecordingStore, server: FakeOpenAI, log: CallLog) -> openai.OpenAI:
     """record-missing as the factory builds it, on the real SDK over a loopback server."""
     scope = CallScope(test_id="t::record-missing")

@@ -16,9 +16,7 @@ def request(text: str) -> httpx.Request:
     return httpx.Request("POST", "https://x.test/v1/chat/completions", json={"q": text})
 
 
-@pytest.mark.parametrize(
-    "field", ["test_id", "record_hint", "scope", "shared_fallback", "where"]
-)
+@pytest.mark.parametrize("field", ["test_id", "record_hint", "scope", "shared_fallback", "where"])
 def test_what_the_runner_tells_the_transports_cannot_be_changed(field: str) -> None:
     """No flag can be set on a case's input once its transports hold it."""
     scope = CallScope(test_id="t", scope="s")

@@ -37,7 +37,6 @@ def test_key_of_a_request_without_body() -> None:
     assert key.route == "models"
 
 
-
 def chat(text: str, *, retry: int = 0) -> httpx.Request:
     return httpx.Request(
         "POST",

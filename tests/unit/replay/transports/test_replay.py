@@ -247,8 +247,6 @@ def test_shown_is_relative_to_the_working_directory(
     assert shown(Path("/elsewhere/x.json")) == "/elsewhere/x.json"
 
 
-
-
 def test_a_miss_explains_itself_only_when_read(tmp_path: Path) -> None:
     """The explanation scans the route's recordings: record-missing, which records instead,
     never pays for it. Where the case was is read at the miss, not later."""
