@@ -155,7 +155,14 @@ def harness_settings(pytestconfig: pytest.Config) -> Settings:
 def harness_runner(harness_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Runner]:
     """The runner that owns the SDK clients for this session (or this xdist worker)."""
     from harness.engine.runner import Runner
+    from harness.spec.settings import Settings as _Settings  # lazily: plugin load stays cheap
 
+    if not isinstance(harness_settings, _Settings):  # an override's mistake, not a traceback
+        pytest.fail(
+            f"harness_settings returned {type(harness_settings).__name__}, not a "
+            "harness.spec.settings.Settings; return dataclasses.replace(harness_settings, ...)",
+            pytrace=False,
+        )
     runner = Runner(settings=harness_settings, scanner=pytestconfig.stash[_KEY].session.secrets)
     yield runner
     runner.close()

@@ -99,7 +99,8 @@ class RunLedger:
     def verdict(self, session: pytest.Session) -> Usage:
         """The run's usage, with every reason it is partial."""
         reasons = self.usage.reasons
-        if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        if interrupted:
             reasons.add("the run was interrupted")
         if session.shouldstop or session.shouldfail:
             reasons.add("the run stopped early (-x/--maxfail)")
@@ -109,7 +110,7 @@ class RunLedger:
                 f"{len(unreported)} of {len(self.expected)} selected scenario item(s) did not "
                 f"run (e.g. {min(unreported)})"
             )
-        if not self.reported:
+        if not self.reported and not interrupted:  # Ctrl-C in the first item is no --co
             reasons.add("no scenario item ran (--collect-only/--setup-only/--fixtures?)")
         hidden = self.hidden = self.uncollectable()
         if hidden:

@@ -151,36 +151,55 @@ def read_providers_file(
         data = load_yaml(path, error=ProviderConfigError, display=shown)
     except ProviderConfigError as exc:
         return None, [exc]
+    problems: list[LocatedError] = []
+    parsed: ProvidersFile | None = None
     try:
         parsed = ProvidersFile.model_validate(data)
     except ValidationError as exc:
         models: dict[str, type[BaseModel]] = {"providers": Provider, "models": ModelSpec}
-        found = located_errors(
-            exc, data, shown=shown, error=ProviderConfigError, models=models, root=ProvidersFile
+        problems.extend(
+            located_errors(
+                exc, data, shown=shown, error=ProviderConfigError, models=models, root=ProvidersFile
+            )
         )
-        return None, sorted(found, key=lambda p: (p.line, p.col))
-    problems: list[LocatedError] = []
-    seen: set[str] = set()
-    for index, provider in enumerate(parsed.providers):
-        if provider.id in seen:
+    # A shape error elsewhere must not hide these: ids are compared on every entry that names
+    # one, column names checked on every entry that parses (a duplicate's would only repeat).
+    entries = data.get("providers") if isinstance(data, dict) else None
+    seen: set[object] = set()
+    firsts: list[tuple[int, Provider]] = []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(ident, str) and ident in seen:
             line, col = value_pos(data, ("providers", index, "id"))
-            cause = f"duplicate provider id {provider.id!r}"
+            cause = f"duplicate provider id {ident!r}"
             problems.append(ProviderConfigError(cause, path=shown, line=line, col=col))
-        seen.add(provider.id)
-    if not problems:  # a duplicate id would also report its columns as clashing
-        problems.extend(_check_column_names(parsed.providers, data, shown))
+            continue
+        seen.add(ident)
+        provider = parsed.providers[index] if parsed else _provider(entry)
+        if provider is not None:
+            firsts.append((index, provider))
+    problems.extend(_check_column_names(firsts, data, shown))
     problems.sort(key=lambda p: (p.line, p.col))
     return (None if problems else parsed), problems
 
 
+def _provider(entry: object) -> Provider | None:
+    """An entry of a file whose whole shape failed, if it is a valid provider on its own (its
+    own problems are already among the located errors)."""
+    try:
+        return Provider.model_validate(entry)
+    except ValidationError:
+        return None
+
+
 def _check_column_names(
-    providers: list[Provider], data: object, shown: str
+    providers: list[tuple[int, Provider]], data: object, shown: str
 ) -> Iterator[ProviderConfigError]:
     """Column ids ``provider/name`` become test ids and snapshot file names: a name may not
     hold characters a file name drops or pytest reads as syntax (``x/y``, ``a::b``), and no two
     columns may share a snapshot file (file names drop the '/': ``a/bc`` and ``ab/c``)."""
     owners: dict[str, str] = {}
-    for index, provider in enumerate(providers):
+    for index, provider in providers:
         for number, spec in enumerate(provider.model_specs()):
             column = f"{provider.id}/{spec.name}"
             where: tuple[int | str, ...] = ("providers", index, "models", number)

@@ -8,6 +8,7 @@ override that changes one is a one-line error at the first test, never a silent 
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -209,3 +210,34 @@ def test_a_python_test_of_an_application_reports_with_the_fixtures_mode(
     result.stdout.fnmatch_lines(["tests/test_app.py::test_app[[]txt=fake/m1[]]: recorded, *"])
     (record,) = json.loads((project.path / "r.json").read_text())["records"]
     assert record["mode"] == "recorded" and record["latency"] is not None
+
+
+@pytest.mark.parametrize("value", ["None", "{'record_mode': 'replay'}", "'record-missing'"])
+def test_an_override_that_returns_no_settings_is_a_one_line_error(
+    project: Project, value: str
+) -> None:
+    """A fixture returning something else than a Settings fails each item in one line naming
+    what it returned, never an AttributeError traceback from inside the runner."""
+    with serve() as server:
+        project.providers(server.providers_yaml(key_env=None))
+        project.scenario("s.yaml", SCENARIO)
+        project.write(
+            "conftest.py",
+            f"""
+            import pytest
+
+
+            @pytest.fixture(scope="session")
+            def harness_settings():
+                return {value}
+            """,
+        )
+        project.write("test_app.py", APP_TEST)
+        result = project.pytester.runpytest()
+        assert server.requests == []
+    result.assert_outcomes(errors=2)
+    output = result.stdout.str()
+    kind = type(ast.literal_eval(value)).__name__
+    expected = f"harness_settings returned {kind}, not a harness.spec.settings.Settings"
+    assert output.count(expected) == 2, output
+    assert "Traceback" not in output and "AttributeError" not in output, output

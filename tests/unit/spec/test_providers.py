@@ -112,11 +112,33 @@ def test_every_problem_of_a_providers_file_is_reported(tmp_path: Path) -> None:
         "providers[0].base_url: String should match pattern '^(https?://|\\$\\{)'",
     ) in found, found
     assert any(c.startswith("unknown key 'modles' (did you mean 'models'?)") for *_, c in found)
+    # the duplicate id is found even though the file's shape is wrong elsewhere
+    assert (*pos_of(text, "id: a", nth=1), "duplicate provider id 'a'") in [
+        (line, col - 4, cause) for line, col, cause in found
+    ], found
     assert all(str(p).startswith(f"providers.yaml:{p.line}:{p.col}: ") for p in problems)
     # raised, the first problem says how many more there are
     error = load_error(tmp_path, text)
-    assert len(problems) == 2
-    assert error.cause.endswith("(and 1 more problem)")
+    assert len(problems) == 3
+    assert error.cause.endswith("(and 2 more problems)")
+
+
+def test_shape_errors_do_not_hide_duplicate_ids_or_bad_column_names(tmp_path: Path) -> None:
+    """Three mistakes of three kinds (a bad column name, a duplicate id, a typo in a key): all
+    three are listed, whichever check finds each."""
+    text = (
+        "providers:\n"
+        "  - id: a\n    base_url: http://a\n    models: [gpt-4o, a b]\n"
+        "  - id: a\n    base_url: http://b\n    models: [m]\n"
+        "  - id: c\n    base_url: http://c\n    models: [m]\n    capabilites: [vision]\n"
+    )
+    parsed, problems = read_providers_file(write(tmp_path, text), display="providers.yaml")
+    assert parsed is None
+    causes = [p.cause for p in problems]
+    assert len(causes) == 3, causes
+    assert causes[0].startswith("model name 'a b'")
+    assert causes[1] == "duplicate provider id 'a'"
+    assert causes[2].startswith("unknown key 'capabilites' (did you mean 'capabilities'?)")
 
 
 def test_every_bad_column_name_is_reported(tmp_path: Path) -> None:
