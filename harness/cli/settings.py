@@ -15,6 +15,7 @@ from harness.spec.settings import (
     ini_file_options,
     ini_file_values,
     resolve_settings,
+    scenario_dir_paths,
 )
 from harness.util.paths import PYTEST_NORECURSEDIRS
 
@@ -56,6 +57,7 @@ def scenario_settings() -> ScenarioSettings:
     options = ini_file_options(Path())
     dirs = _lines(options.get("harness_scenario_dirs"), SCENARIO_DIRS)
     images = options.get("harness_allow_images_outside_rootdir")
+    scenario_dir_paths(dirs, rootdir=Path())  # a named folder that is not there: an error
     return ScenarioSettings(
         dirs=tuple(Path(d) for d in dirs),
         norecursedirs=_args(options.get("norecursedirs"), PYTEST_NORECURSEDIRS),

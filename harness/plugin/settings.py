@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.spec.settings import SCENARIO_DIRS, Settings, resolve_settings
+from harness.spec.settings import Settings, resolve_settings, scenario_dir_paths
 
 # What collection reads before any fixture exists, and where the user sets it instead.
 COLLECTION_FIELDS = {
@@ -70,16 +70,10 @@ def collection_change(collected: Settings, given: Settings) -> str | None:
 
 
 def scenario_dirs(config: pytest.Config) -> list[Path]:
-    """The folders whose YAML files are scenario files (``harness_scenario_dirs``). A folder
-    the ini names that is not there (a typo, two names on one line) is a usage error: it would
-    otherwise collect nothing, silently. The default may be absent (a project without YAML)."""
+    """The folders whose YAML files are scenario files (``harness_scenario_dirs``); a named
+    folder that is not there is a usage error (see :func:`scenario_dir_paths`)."""
     names = [str(d) for d in config.getini("harness_scenario_dirs")]
-    dirs = [(config.rootpath / d).resolve() for d in names]
-    if names != list(SCENARIO_DIRS):
-        for name, path in zip(names, dirs, strict=True):
-            if not path.is_dir():
-                raise pytest.UsageError(
-                    f"harness_scenario_dirs: {name!r} is not a folder under the rootdir "
-                    "(one folder per line)"
-                )
-    return dirs
+    try:
+        return scenario_dir_paths(names, rootdir=config.rootpath)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None

@@ -68,6 +68,23 @@ class Settings:
 # environment variable: collection reads it).
 SCENARIO_DIRS = ("scenarios",)
 
+
+def scenario_dir_paths(names: list[str] | tuple[str, ...], *, rootdir: Path) -> list[Path]:
+    """The folders ``harness_scenario_dirs`` names, resolved under ``rootdir``.
+
+    A folder the ini names that is not there (a typo, two names on one line of the linelist)
+    is a :class:`ConfigError`: it would otherwise collect nothing, silently. The default may be
+    absent (a project with Python tests only)."""
+    dirs = [(rootdir / name).resolve() for name in names]
+    if tuple(names) != SCENARIO_DIRS:
+        for name, path in zip(names, dirs, strict=True):
+            if not path.is_dir():
+                raise ConfigError(
+                    f"harness_scenario_dirs: {name!r} is not a folder under the rootdir "
+                    "(one folder per line)"
+                )
+    return dirs
+
 # name -> (environment variable, default)
 _SOURCES = {
     "record_mode": ("HARNESS_RECORD_MODE", "replay"),

@@ -124,3 +124,21 @@ def test_record_runs_pytest_on_the_ini_scenario_dirs(
     assert command[3:4] == ["specs"]
     given = pytest_command(mode="rewrite", pytest_args=["--", "x.yaml"], default=[Path("specs")])
     assert given[3:4] == ["x.yaml"]
+
+
+@pytest.mark.parametrize("command", ["list", "validate"])
+def test_a_named_folder_that_is_not_there_is_the_same_error_as_under_pytest(
+    project: pytest.Pytester, command: str
+) -> None:
+    # Two folders on one line of the linelist: pytest reads one folder named "specs other".
+    (project.path / "pytest.ini").write_text("[pytest]\nharness_scenario_dirs = specs other\n")
+    done = harness(project, command)
+    expected = (
+        "harness_scenario_dirs: 'specs other' is not a folder under the rootdir "
+        "(one folder per line)"
+    )
+    assert done.returncode != 0
+    assert expected in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    under_pytest = project.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider")
+    assert expected in under_pytest.stderr.str()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.spec.settings import RecordMode, Settings, resolve_settings
+from harness.spec.settings import RecordMode, Settings, resolve_settings, scenario_dir_paths
 
 ROOT = Path("/project/root")
 
@@ -160,3 +160,19 @@ def test_record_mode_values() -> None:
     assert RecordMode("record-missing") is RecordMode.RECORD_MISSING
     assert isinstance(RecordMode.LIVE, str)  # a str enum
     assert f"{RecordMode.LIVE.value}" == "live"
+
+
+def test_scenario_dirs_resolve_under_the_rootdir(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert scenario_dir_paths(["a", "b"], rootdir=tmp_path) == [tmp_path / "a", tmp_path / "b"]
+
+
+def test_a_named_scenario_dir_that_is_not_there_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    with pytest.raises(ConfigError, match=r"'a b' is not a folder under the rootdir"):
+        scenario_dir_paths(["a b"], rootdir=tmp_path)
+
+
+def test_the_default_scenario_dir_may_be_absent(tmp_path: Path) -> None:
+    assert scenario_dir_paths(["scenarios"], rootdir=tmp_path) == [tmp_path / "scenarios"]
