@@ -85,6 +85,7 @@ def scenario_dir_paths(names: list[str] | tuple[str, ...], *, rootdir: Path) -> 
                 )
     return dirs
 
+
 # name -> (environment variable, default)
 _SOURCES = {
     "record_mode": ("HARNESS_RECORD_MODE", "replay"),
