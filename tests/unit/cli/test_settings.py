@@ -47,6 +47,8 @@ def test_scenario_settings_read_pytest_ini_types_as_pytest_does(
     defaults = scenario_settings()
     assert defaults.dirs == (Path("scenarios"),) and not defaults.images_anywhere
     assert defaults.norecursedirs == PYTEST_NORECURSEDIRS
+    (tmp_path / "a b").mkdir()  # named folders must exist (see scenario_dir_paths)
+    (tmp_path / "c").mkdir()
     (tmp_path / "tox.ini").write_text(
         "[pytest]\nharness_scenario_dirs =\n  a b\n  c\n"
         "norecursedirs = 'x y' z\nharness_allow_images_outside_rootdir = On\n"
