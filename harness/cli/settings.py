@@ -12,6 +12,7 @@ from harness.errors import ConfigError
 from harness.spec.settings import (
     SCENARIO_DIRS,
     Settings,
+    default_text,
     ini_file_options,
     ini_file_values,
     resolve_settings,
@@ -20,13 +21,6 @@ from harness.spec.settings import (
 from harness.util.paths import PYTEST_NORECURSEDIRS
 
 ENV_HELP = "default: $HARNESS_{}, then harness_{} in pytest's ini file, then {}"
-
-# The defaults as :mod:`harness.spec.settings` decides them, for help texts only.
-_DEFAULTS = {
-    "providers": str(Settings().providers_path),
-    "recordings": str(Settings().recordings_dir),
-    "models": "all columns",
-}
 
 
 def cli_settings(args: argparse.Namespace) -> Settings:
@@ -99,4 +93,5 @@ def _bool(text: str) -> bool:
 
 def help_for(name: str, what: str) -> str:
     """``what`` and where the setting ``name`` comes from when its option is not given."""
-    return f"{what} ({ENV_HELP.format(name.upper(), name, _DEFAULTS[name])})"
+    default = default_text(name) or "all columns"  # no models filter: every column
+    return f"{what} ({ENV_HELP.format(name.upper(), name, default)})"

@@ -86,13 +86,20 @@ def scenario_dir_paths(names: list[str] | tuple[str, ...], *, rootdir: Path) -> 
     return dirs
 
 
-# name -> (environment variable, default)
+_DEFAULT = Settings()
+
+# name -> (environment variable, default as text: the dataclass's own defaults, written once)
 _SOURCES = {
-    "record_mode": ("HARNESS_RECORD_MODE", "replay"),
-    "providers": ("HARNESS_PROVIDERS", "providers.yaml"),
-    "recordings": ("HARNESS_RECORDINGS", "recordings"),
-    "models": ("HARNESS_MODELS", ""),
+    "record_mode": ("HARNESS_RECORD_MODE", _DEFAULT.record_mode.value),
+    "providers": ("HARNESS_PROVIDERS", str(_DEFAULT.providers_path)),
+    "recordings": ("HARNESS_RECORDINGS", str(_DEFAULT.recordings_dir)),
+    "models": ("HARNESS_MODELS", ",".join(_DEFAULT.models)),
 }
+
+
+def default_text(name: str) -> str:
+    """The default of setting ``name`` (``providers``, ``recordings``...) as a user writes it."""
+    return _SOURCES[name][1]
 
 
 def resolve_settings(
