@@ -84,9 +84,10 @@ class HarnessReporter:
         report.harness_record = record  # type: ignore[attr-defined]
         if transcript is not None:
             del item.stash[TRANSCRIPT]  # pytest keeps every item (and its stash) to the end
-            report.user_properties.append(("harness", _progress(transcript)))
+            progress = _progress(transcript)
+            report.user_properties.append(("harness", progress))
             if self.progress:  # travels to the xdist controller with the report
-                report.harness_progress = _progress(transcript)  # type: ignore[attr-defined]
+                report.harness_progress = progress  # type: ignore[attr-defined]
         return report
 
     def _redact(self, report: pytest.TestReport) -> None:

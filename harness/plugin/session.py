@@ -24,7 +24,7 @@ from harness.errors import LocatedError
 from harness.plugin.collect import ScenarioModule
 from harness.plugin.collection import Collection
 from harness.plugin.reporting import HarnessReporter
-from harness.plugin.settings import ci_refusal, collection_change, scenario_dirs
+from harness.plugin.settings import ci_refusal, collection_change
 from harness.plugin.used import UsedRecordings
 from harness.plugin.verdict import judge
 from harness.replay.secrets import SecretScanner
@@ -34,10 +34,9 @@ from harness.spec.settings import Settings
 class HarnessSession:
     """Per-run state behind the plugin's hooks."""
 
-    def __init__(self, config: pytest.Config, *, settings: Settings) -> None:
+    def __init__(self, config: pytest.Config, *, settings: Settings, dirs: list[Path]) -> None:
         self.config = config
         self.settings = settings  # as collection resolved them (see harness.spec.settings)
-        dirs = scenario_dirs(config)
         # The one secret policy of the run: filled from the providers file when it is loaded.
         self.secrets = SecretScanner()
         self.used = UsedRecordings(config, settings=settings, dirs=dirs)

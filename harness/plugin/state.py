@@ -50,7 +50,9 @@ class PluginState:
         if self.started is None:
             from harness.plugin.session import HarnessSession
 
-            session = self.started = HarnessSession(self.config, settings=self.settings)
+            session = self.started = HarnessSession(
+                self.config, settings=self.settings, dirs=self.scenario_dirs
+            )
             # These objects receive the hooks that carry no config (pytest_runtest_logreport...).
             for name, plugin in session.plugins().items():
                 self.config.pluginmanager.register(plugin, name)
