@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def is_event_stream(headers: Mapping[str, str]) -> bool:
+    """Whether a response with ``headers`` is a server-sent-event stream."""
+    return headers.get("content-type", "").startswith("text/event-stream")
 
 
 def parse_sse(text: str, *, complete: bool = True) -> list[Any]:

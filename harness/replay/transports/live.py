@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from harness.replay.sse import is_event_stream
 from harness.replay.transports.context import CallLog
 from harness.util.httplib import httpx
 
@@ -30,7 +31,7 @@ class LiveTransport(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         response.read()
         self.log.waited(time.perf_counter() - started)
-        streamed = response.headers.get("content-type", "").startswith("text/event-stream")
+        streamed = is_event_stream(response.headers)
         self.log.answered(
             request, status=response.status_code, content=response.content, stream=streamed,
             how="live",

@@ -12,7 +12,7 @@ from harness.errors import ConfigError, HarnessError, MalformedReplyError
 from harness.replay.key import RequestKey
 from harness.replay.normalize import normalize_body
 from harness.replay.recording import Recording, wire_json, wrap
-from harness.replay.sse import parse_sse
+from harness.replay.sse import is_event_stream, parse_sse
 from harness.replay.store import MAX_RECORDING_BYTES, RecordingStore
 from harness.replay.transports.context import CallLog, CallScope
 from harness.replay.transports.keying import is_retry, key_of
@@ -79,7 +79,7 @@ class RecordTransport(httpx.BaseTransport):
                 f"({type(exc).__name__}: {exc}); nothing was written",
                 request=request,
             ) from exc
-        streaming = response.headers.get("content-type", "").startswith("text/event-stream")
+        streaming = is_event_stream(response.headers)
         content, truncated = _read(response, streaming=streaming, key=key, request=request)
         self.log.waited(time.perf_counter() - started)
         body = normalize_body(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.replay.sse import parse_sse
+from harness.replay.sse import is_event_stream, parse_sse
 from support.transports import SEED_FILES, load_seed
 
 
@@ -66,3 +66,9 @@ def test_parse_sse_round_trips_recorded_streams() -> None:
         rec = load_seed(path)
         content = rec.response_content()[2].decode("utf-8")
         assert parse_sse(content) == [item["__data__"] for item in rec.response_body]
+
+
+def test_is_event_stream_reads_the_content_type() -> None:
+    assert is_event_stream({"content-type": "text/event-stream; charset=utf-8"})
+    assert not is_event_stream({"content-type": "application/json"})
+    assert not is_event_stream({})
